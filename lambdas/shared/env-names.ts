@@ -1,0 +1,21 @@
+/**
+ * Names of the environment variables the functions read. The CDK stack (lib/) sets them
+ * from these same constants, so a rename cannot drift between the two sides.
+ */
+export const ENV = {
+  ordersTable: 'ORDERS_TABLE_NAME',
+  inventoryTable: 'INVENTORY_TABLE_NAME',
+  paymentsTable: 'PAYMENTS_TABLE_NAME',
+  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  ordersQueueUrl: 'ORDERS_QUEUE_URL',
+  inventoryFunction: 'INVENTORY_FUNCTION_NAME',
+  paymentFunction: 'PAYMENT_FUNCTION_NAME',
+  /** The orders queue's redrive maxReceiveCount: the worker's last allowed attempt. */
+  maxReceiveCount: 'MAX_RECEIVE_COUNT',
+  /** Worker → participant invoke timeout, in milliseconds (< worker timeout). */
+  invokeTimeoutMs: 'INVOKE_TIMEOUT_MS',
+  paymentLimit: 'PAYMENT_LIMIT',
+  currency: 'CURRENCY',
+  faultFailRate: 'FAULT_FAIL_RATE',
+  faultDelayMs: 'FAULT_DELAY_MS',
+} as const;
