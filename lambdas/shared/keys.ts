@@ -1,0 +1,37 @@
+/**
+ * The single-table key layout of every table (each table has a string `pk` and `sk`).
+ * Functions, the CLI and the tests build keys only through these helpers.
+ */
+
+/** Orders table: the order itself. */
+export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' });
+/** Orders table: one event of an order's timeline; each event type happens at most once per order. */
+export const orderEventKey = (orderId: string, type: string) => ({
+  pk: `ORDER#${orderId}`,
+  sk: `EVENT#${type}`,
+});
+/** Prefix of the sort keys of an order's event items. */
+export const ORDER_EVENT_SK_PREFIX = 'EVENT#';
+/** Orders table: the catalog entry (price) of a sku; the order service prices from it. */
+export const catalogKey = (sku: string) => ({ pk: `CATALOG#${sku}`, sk: 'CATALOG' });
+/** Orders table: the guard that binds an Idempotency-Key to the one order it created. */
+export const idempotencyGuardKey = (keyHash: string) => ({ pk: `IDEMPOTENCY#${keyHash}`, sk: 'GUARD' });
+
+/** Inventory table: stock on hand of a sku (`available`, `reserved`). */
+export const stockKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'STOCK' });
+/** Inventory table: the one reservation of an order. */
+export const reservationKey = (orderId: string) => ({ pk: `RESERVATION#${orderId}`, sk: 'RESERVATION' });
+
+/** Payments table: the one payment of an order. */
+export const paymentKey = (orderId: string) => ({ pk: `PAYMENT#${orderId}`, sk: 'PAYMENT' });
+
+/** The `kind` attribute every item carries; the stream filter selects `EVENT` inserts. */
+export const ItemKind = {
+  order: 'ORDER',
+  event: 'EVENT',
+  catalog: 'CATALOG',
+  idempotencyGuard: 'IDEMPOTENCY_GUARD',
+  stock: 'STOCK',
+  reservation: 'RESERVATION',
+  payment: 'PAYMENT',
+} as const;
