@@ -1,0 +1,85 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface SagaFunctionProps {
+  /** Folder under `lambdas/` holding `handler.ts`. */
+  readonly handlerDir: string;
+  /** Powertools service name: the `service` of every log line. */
+  readonly serviceName: string;
+  readonly timeout: Duration;
+  readonly memorySize?: number;
+  readonly environment?: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+  readonly logLevel: string;
+}
+
+/**
+ * A function of the saga with the project's defaults: Node.js 24 on arm64, small memory,
+ * bundled by local esbuild (no Docker) with the pinned AWS SDK inside the bundle, JSON logs
+ * into an owned log group with retention, destroyed with the stack.
+ */
+export class SagaFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SagaFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An own role instead of AWSLambdaBasicExecutionRole: it may write to its own log group
+    // and nowhere else; the stack adds each data grant the function uses.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${props.serviceName} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      role: this.role,
+      entry: path.join(repoRoot, 'lambdas', props.handlerDir, 'handler.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.DISABLED,
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        // The SDK is bundled (pinned by our lockfile) rather than taken from the runtime,
+        // so what runs in AWS is exactly what the tests and the local cloud ran.
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+  }
+}
+
+/** Lets `caller` invoke exactly `target` (its unqualified ARN: no versions, no aliases). */
+export function grantInvokeUnqualified(target: SagaFunction, caller: SagaFunction): void {
+  caller.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [target.fn.functionArn] }),
+  );
+}

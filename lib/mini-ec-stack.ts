@@ -1,0 +1,255 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ENV } from '../lambdas/shared/env-names.js';
+import { ItemKind } from '../lambdas/shared/keys.js';
+import { readSettings, type StackSettings } from './config.js';
+import { acknowledgeFindings } from './nag-acknowledgements.js';
+import { DeadLetterAlarm, QueueWithDlq } from './constructs/queue-with-dlq.js';
+import { grantInvokeUnqualified, SagaFunction } from './constructs/saga-function.js';
+
+/** Timeouts are consistent end to end: invoke < participant… < worker < visibility timeout. */
+export const TIMEOUTS = {
+  participant: Duration.seconds(3),
+  invokeMs: 4_000,
+  worker: Duration.seconds(40),
+  api: Duration.seconds(10),
+  relay: Duration.seconds(30),
+} as const;
+
+/**
+ * The whole saga: HTTP API → api λ → orders table (+ outbox event) → stream → relay λ →
+ * orders queue → worker λ → inventory λ / payment λ.
+ */
+export class MiniEcStack extends Stack {
+  readonly settings: StackSettings;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const settings = readSettings(this.node);
+    this.settings = settings;
+    const retention = retentionDays(settings.logRetentionDays);
+    const functionDefaults = { logRetention: retention, logLevel: settings.logLevel };
+
+    // ── Data: each service owns its table ─────────────────────────────────────────────
+    const ordersTable = newTable(this, 'OrdersTable', { stream: dynamodb.StreamViewType.NEW_IMAGE });
+    const inventoryTable = newTable(this, 'InventoryTable', {});
+    const paymentsTable = newTable(this, 'PaymentsTable', {});
+    const idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // ── Messaging ─────────────────────────────────────────────────────────────────────
+    const orders = new QueueWithDlq(this, 'Orders', {
+      visibilityTimeout: Duration.seconds(TIMEOUTS.worker.toSeconds() * 6),
+      maxReceiveCount: settings.maxReceiveCount,
+    });
+    const relayDlq = new sqs.Queue(this, 'RelayDlq', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    DeadLetterAlarm.on(this, 'RelayDlqNotEmpty', relayDlq);
+
+    // ── Functions ─────────────────────────────────────────────────────────────────────
+    const inventory = new SagaFunction(this, 'Inventory', {
+      ...functionDefaults,
+      handlerDir: 'inventory',
+      serviceName: 'inventory',
+      timeout: TIMEOUTS.participant,
+      environment: {
+        [ENV.inventoryTable]: inventoryTable.tableName,
+        [ENV.faultFailRate]: String(settings.inventoryFaults.failRate),
+        [ENV.faultDelayMs]: String(settings.inventoryFaults.delayMs),
+      },
+    });
+    inventoryTable.grantReadWriteData(inventory.fn);
+
+    const payment = new SagaFunction(this, 'Payment', {
+      ...functionDefaults,
+      handlerDir: 'payment',
+      serviceName: 'payment',
+      timeout: TIMEOUTS.participant,
+      environment: {
+        [ENV.paymentsTable]: paymentsTable.tableName,
+        [ENV.paymentLimit]: String(settings.paymentLimit),
+        [ENV.faultFailRate]: String(settings.paymentFaults.failRate),
+        [ENV.faultDelayMs]: String(settings.paymentFaults.delayMs),
+      },
+    });
+    paymentsTable.grantReadWriteData(payment.fn);
+
+    const api = new SagaFunction(this, 'Api', {
+      ...functionDefaults,
+      handlerDir: 'api',
+      serviceName: 'api',
+      timeout: TIMEOUTS.api,
+      environment: {
+        [ENV.ordersTable]: ordersTable.tableName,
+        [ENV.idempotencyTable]: idempotencyTable.tableName,
+        [ENV.currency]: settings.currency,
+      },
+    });
+    ordersTable.grantReadWriteData(api.fn);
+    idempotencyTable.grantReadWriteData(api.fn);
+
+    const relay = new SagaFunction(this, 'OutboxRelay', {
+      ...functionDefaults,
+      handlerDir: 'outbox-relay',
+      serviceName: 'outbox-relay',
+      timeout: TIMEOUTS.relay,
+      environment: { [ENV.ordersQueueUrl]: orders.queue.queueUrl },
+    });
+    orders.queue.grantSendMessages(relay.fn);
+    relay.fn.addEventSource(
+      new sources.DynamoEventSource(ordersTable, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(0),
+        bisectBatchOnError: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.hours(24),
+        reportBatchItemFailures: true,
+        parallelizationFactor: 1,
+        onFailure: new sources.SqsDlq(relayDlq),
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { kind: { S: lambda.FilterRule.isEqual(ItemKind.event) } } },
+          }),
+        ],
+      }),
+    );
+
+    const worker = new SagaFunction(this, 'Worker', {
+      ...functionDefaults,
+      handlerDir: 'worker',
+      serviceName: 'worker',
+      timeout: TIMEOUTS.worker,
+      environment: {
+        [ENV.ordersTable]: ordersTable.tableName,
+        [ENV.idempotencyTable]: idempotencyTable.tableName,
+        [ENV.ordersQueueUrl]: orders.queue.queueUrl,
+        [ENV.inventoryFunction]: inventory.fn.functionName,
+        [ENV.paymentFunction]: payment.fn.functionName,
+        [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
+        [ENV.invokeTimeoutMs]: String(TIMEOUTS.invokeMs),
+      },
+    });
+    ordersTable.grantReadWriteData(worker.fn);
+    idempotencyTable.grantReadWriteData(worker.fn);
+    grantInvokeUnqualified(inventory, worker);
+    grantInvokeUnqualified(payment, worker);
+    // The worker sets a failed message's visibility timeout itself: that is its backoff.
+    worker.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ChangeMessageVisibility'],
+        resources: [orders.queue.queueArn],
+      }),
+    );
+    worker.fn.addEventSource(
+      new sources.SqsEventSource(orders.queue, {
+        batchSize: 5,
+        maxBatchingWindow: Duration.seconds(0),
+        reportBatchItemFailures: true,
+        maxConcurrency: 5,
+        filters: [lambda.FilterCriteria.filter({ body: { type: lambda.FilterRule.isEqual('order.placed.v1') } })],
+      }),
+    );
+
+    // ── HTTP API ──────────────────────────────────────────────────────────────────────
+    const httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'mini-ec orders API',
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
+      retention: retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = new apigwv2.HttpStage(this, 'HttpApiStage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+      },
+    });
+    const integration = new HttpLambdaIntegration('ApiIntegration', api.fn);
+    httpApi.addRoutes({ path: '/orders', methods: [apigwv2.HttpMethod.POST], integration });
+    httpApi.addRoutes({ path: '/orders/{id}', methods: [apigwv2.HttpMethod.GET], integration });
+    httpApi.addRoutes({ path: '/orders/{id}/events', methods: [apigwv2.HttpMethod.GET], integration });
+
+    // ── Alarms ────────────────────────────────────────────────────────────────────────
+    new cloudwatch.Alarm(this, 'OrdersQueueOldestMessage', {
+      metric: orders.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) }),
+      threshold: 300,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'Orders wait more than 5 minutes for the worker.',
+    });
+    new cloudwatch.Alarm(this, 'WorkerErrors', {
+      metric: worker.fn.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'The worker failed whole invocations (not single records).',
+    });
+
+    // ── Outputs: what the CLI and a user need ─────────────────────────────────────────
+    const outputs: Record<string, string> = {
+      ApiUrl: stage.url,
+      OrdersTableName: ordersTable.tableName,
+      InventoryTableName: inventoryTable.tableName,
+      PaymentsTableName: paymentsTable.tableName,
+      IdempotencyTableName: idempotencyTable.tableName,
+      OrdersQueueUrl: orders.queue.queueUrl,
+      OrdersDlqUrl: orders.dlq.queueUrl,
+      RelayDlqUrl: relayDlq.queueUrl,
+      ApiFunctionName: api.fn.functionName,
+      OutboxRelayFunctionName: relay.fn.functionName,
+      WorkerFunctionName: worker.fn.functionName,
+      InventoryFunctionName: inventory.fn.functionName,
+      PaymentFunctionName: payment.fn.functionName,
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+
+    acknowledgeFindings({ relay, httpApi, idempotencyTable, relayDlq });
+  }
+}
+
+function newTable(
+  scope: Construct,
+  id: string,
+  options: { stream?: dynamodb.StreamViewType },
+): dynamodb.Table {
+  return new dynamodb.Table(scope, id, {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    stream: options.stream,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+}
+
+const RETENTIONS = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number');
+function retentionDays(days: number): logs.RetentionDays {
+  if (!RETENTIONS.includes(days)) {
+    throw new Error(`context logRetentionDays must be one of ${RETENTIONS.join(', ')}, got ${days}`);
+  }
+  return days as logs.RetentionDays;
+}
