@@ -27,7 +27,9 @@ function numberFrom(node: Node, key: string, fallback: number, min: number, max:
   if (raw === undefined || raw === null || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`context ${key} must be a number in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `context ${key} must be a number in [${min}, ${max}], got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }
@@ -44,7 +46,8 @@ function faultsFrom(node: Node, service: 'inventory' | 'payment'): FaultSettings
 /** Reads and validates the stack settings from context; a bad value fails the synth with its name. */
 export function readSettings(node: Node): StackSettings {
   const currency = String(node.tryGetContext('currency') ?? 'JPY');
-  if (!/^[A-Z]{3}$/.test(currency)) throw new Error(`context currency must be an ISO 4217 code, got ${currency}`);
+  if (!/^[A-Z]{3}$/.test(currency))
+    throw new Error(`context currency must be an ISO 4217 code, got ${currency}`);
   return {
     maxReceiveCount: numberFrom(node, 'maxReceiveCount', 5, 1, 1000),
     paymentLimit: numberFrom(node, 'paymentLimit', 100_000, 0, Number.MAX_SAFE_INTEGER),

@@ -2,8 +2,8 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,9 +12,9 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
 import { readSettings, type StackSettings } from './config.js';
-import { acknowledgeFindings } from './nag-acknowledgements.js';
 import { DeadLetterAlarm, QueueWithDlq } from './constructs/queue-with-dlq.js';
 import { grantInvokeUnqualified, SagaFunction } from './constructs/saga-function.js';
+import { acknowledgeFindings } from './nag-acknowledgements.js';
 
 /** Timeouts are consistent end to end: invoke < participant… < worker < visibility timeout. */
 export const TIMEOUTS = {
@@ -40,7 +40,9 @@ export class MiniEcStack extends Stack {
     const functionDefaults = { logRetention: retention, logLevel: settings.logLevel };
 
     // ── Data: each service owns its table ─────────────────────────────────────────────
-    const ordersTable = newTable(this, 'OrdersTable', { stream: dynamodb.StreamViewType.NEW_IMAGE });
+    const ordersTable = newTable(this, 'OrdersTable', {
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+    });
     const inventoryTable = newTable(this, 'InventoryTable', {});
     const paymentsTable = newTable(this, 'PaymentsTable', {});
     const idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
@@ -165,7 +167,11 @@ export class MiniEcStack extends Stack {
         maxBatchingWindow: Duration.seconds(0),
         reportBatchItemFailures: true,
         maxConcurrency: 5,
-        filters: [lambda.FilterCriteria.filter({ body: { type: lambda.FilterRule.isEqual('order.placed.v1') } })],
+        filters: [
+          lambda.FilterCriteria.filter({
+            body: { type: lambda.FilterRule.isEqual('order.placed.v1') },
+          }),
+        ],
       }),
     );
 
@@ -190,7 +196,11 @@ export class MiniEcStack extends Stack {
     const integration = new HttpLambdaIntegration('ApiIntegration', api.fn);
     httpApi.addRoutes({ path: '/orders', methods: [apigwv2.HttpMethod.POST], integration });
     httpApi.addRoutes({ path: '/orders/{id}', methods: [apigwv2.HttpMethod.GET], integration });
-    httpApi.addRoutes({ path: '/orders/{id}/events', methods: [apigwv2.HttpMethod.GET], integration });
+    httpApi.addRoutes({
+      path: '/orders/{id}/events',
+      methods: [apigwv2.HttpMethod.GET],
+      integration,
+    });
 
     // ── Alarms ────────────────────────────────────────────────────────────────────────
     new cloudwatch.Alarm(this, 'OrdersQueueOldestMessage', {
@@ -246,10 +256,14 @@ function newTable(
   });
 }
 
-const RETENTIONS = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number');
+const RETENTIONS = Object.values(logs.RetentionDays).filter(
+  (v): v is number => typeof v === 'number',
+);
 function retentionDays(days: number): logs.RetentionDays {
   if (!RETENTIONS.includes(days)) {
-    throw new Error(`context logRetentionDays must be one of ${RETENTIONS.join(', ')}, got ${days}`);
+    throw new Error(
+      `context logRetentionDays must be one of ${RETENTIONS.join(', ')}, got ${days}`,
+    );
   }
   return days as logs.RetentionDays;
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -80,6 +80,9 @@ export class SagaFunction extends Construct {
 /** Lets `caller` invoke exactly `target` (its unqualified ARN: no versions, no aliases). */
 export function grantInvokeUnqualified(target: SagaFunction, caller: SagaFunction): void {
   caller.role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [target.fn.functionArn] }),
+    new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: [target.fn.functionArn],
+    }),
   );
 }

@@ -1,0 +1,228 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, STACK_NAME } from '../../lib/app.js';
+import type { MiniEcStack } from '../../lib/mini-ec-stack.js';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function synth(context: Record<string, unknown> = {}): { template: Template; outdir: string } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-synth-'));
+  outdirs.push(outdir);
+  const app = buildApp({ outdir, context });
+  app.synth();
+  const stack = app.node.findChild(STACK_NAME) as MiniEcStack;
+  return { template: Template.fromStack(stack), outdir };
+}
+
+function functionByService(template: Template, service: string): [string, Resource] {
+  const found = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+    ([, r]) =>
+      (r as Resource).Properties.Environment !== undefined &&
+      JSON.stringify((r as Resource).Properties.Environment).includes(
+        `"POWERTOOLS_SERVICE_NAME":"${service}"`,
+      ),
+  );
+  if (!found) throw new Error(`no function for service ${service}`);
+  return found as [string, Resource];
+}
+
+describe('MiniEc stack', () => {
+  let template: Template;
+  let outdir: string;
+
+  beforeAll(() => {
+    ({ template, outdir } = synth());
+  });
+
+  it('synthesizes with no unacknowledged cdk-nag finding, each acknowledgement giving a reason', () => {
+    const report = JSON.parse(
+      fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'),
+    ) as {
+      pluginReports: {
+        pluginName: string;
+        conclusion: string;
+        violations: unknown[];
+        suppressedViolations: { reason: string }[];
+      }[];
+    };
+    const nag = report.pluginReports.find((p) => p.pluginName === 'AwsSolutions');
+    expect(nag?.conclusion).toBe('success');
+    expect(nag?.violations).toEqual([]);
+    for (const acknowledged of nag?.suppressedViolations ?? [])
+      expect(acknowledged.reason.length).toBeGreaterThan(40);
+  });
+
+  it('runs five functions on Node.js 24, arm64, each with its own log group with retention', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const saga = Object.values(functions).filter((f) =>
+      JSON.stringify((f as Resource).Properties.Environment ?? {}).includes(
+        'POWERTOOLS_SERVICE_NAME',
+      ),
+    );
+    expect(saga).toHaveLength(5);
+    for (const f of saga) {
+      expect((f as Resource).Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+      });
+    }
+    template.resourceCountIs('AWS::Logs::LogGroup', 6);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  it('keeps four on-demand tables destroyed with the stack, the orders table streaming new images', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    template.allResourcesProperties('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST' });
+    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+  });
+
+  it('moves an orders message to its DLQ after maxReceiveCount (default 5) and gives the worker 6× its timeout', () => {
+    const [, worker] = functionByService(template, 'worker');
+    const workerTimeout = worker.Properties.Timeout as number;
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: workerTimeout * 6,
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+    });
+    expect(worker.Properties.Environment).toMatchObject({ Variables: { MAX_RECEIVE_COUNT: '5' } });
+  });
+
+  it('takes maxReceiveCount and fault settings from context, per service overriding the shared value', () => {
+    const { template: custom } = synth({
+      maxReceiveCount: 3,
+      faultFailRate: 0.3,
+      paymentFaultDelayMs: 250,
+    });
+    custom.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 3 } });
+    const [, inventory] = functionByService(custom, 'inventory');
+    const [, payment] = functionByService(custom, 'payment');
+    expect(inventory.Properties.Environment).toMatchObject({
+      Variables: { FAULT_FAIL_RATE: '0.3', FAULT_DELAY_MS: '0' },
+    });
+    expect(payment.Properties.Environment).toMatchObject({
+      Variables: { FAULT_FAIL_RATE: '0.3', FAULT_DELAY_MS: '250' },
+    });
+  });
+
+  it('rejects a context value out of range with its name', () => {
+    expect(() => synth({ faultFailRate: 2 })).toThrow(/faultFailRate/);
+  });
+
+  it('relays new event items only, in batches, bisecting, with bounded retries and an on-failure destination', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersTable'), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RelayDlq'), 'Arn'] } },
+      },
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { NewImage: { kind: { S: ['EVENT'] } } },
+            }),
+          },
+        ],
+      },
+    });
+  });
+
+  it('feeds the worker order.placed.v1 messages in batches of at most 10 with partial failures and a concurrency cap', () => {
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: {
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueue'), 'Arn'] },
+      },
+    });
+    const [mapping] = Object.values(mappings) as Resource[];
+    expect(mapping?.Properties.BatchSize).toBeLessThanOrEqual(10);
+    expect(mapping?.Properties).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+      FilterCriteria: {
+        Filters: [{ Pattern: JSON.stringify({ body: { type: ['order.placed.v1'] } }) }],
+      },
+    });
+  });
+
+  it('serves the three routes on an HTTP API whose stage is throttled and access-logged', () => {
+    for (const routeKey of ['POST /orders', 'GET /orders/{id}', 'GET /orders/{id}/events']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue() },
+    });
+  });
+
+  it('grants the worker invoke on exactly the two participants and no wildcard', () => {
+    const [workerId] = functionByService(template, 'worker');
+    const policies = template.findResources('AWS::IAM::Policy');
+    const workerPolicy = Object.values(policies).find((p) =>
+      JSON.stringify(p).includes(workerId.replace(/Function.*/, '')),
+    ) as Resource | undefined;
+    if (!workerPolicy) throw new Error('the worker has no policy');
+    const statements = (
+      workerPolicy.Properties.PolicyDocument as {
+        Statement: { Action: unknown; Resource: unknown }[];
+      }
+    ).Statement;
+    const invoke = statements.filter((s) =>
+      JSON.stringify(s.Action).includes('lambda:InvokeFunction'),
+    );
+    expect(invoke).toHaveLength(2);
+    expect(JSON.stringify(invoke)).not.toContain(':*');
+  });
+
+  it('gives no function a managed policy', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role')) as Resource[]) {
+      expect(role.Properties.ManagedPolicyArns ?? []).toEqual([]);
+    }
+  });
+
+  it('alarms on both DLQs, the age of the oldest orders message and worker errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+    });
+  });
+
+  it('outputs the API URL and every name the CLI needs', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'ApiUrl',
+        'OrdersTableName',
+        'InventoryTableName',
+        'PaymentsTableName',
+        'OrdersQueueUrl',
+        'OrdersDlqUrl',
+        'RelayDlqUrl',
+      ]),
+    );
+  });
+});
