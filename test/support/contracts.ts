@@ -343,9 +343,15 @@ function describeErrors(errors: ErrorObject[] | null | undefined): string {
   if (!errors || errors.length === 0) return 'is invalid';
   const lines = errors
     // `allOf`/`oneOf`/`if` summaries repeat what the detailed errors say.
-    .filter((e) => !['allOf', 'anyOf', 'oneOf', 'if'].includes(e.keyword) || errors.length === 1)
+    .filter(
+      (e) =>
+        !['allOf', 'anyOf', 'oneOf', 'if', 'propertyNames'].includes(e.keyword) ||
+        errors.length === 1,
+    )
     .map((e) => {
-      const where = e.instancePath || '(root)';
+      const where =
+        (e.instancePath || '(root)') +
+        (e.propertyName === undefined ? '' : ` property name "${e.propertyName}"`);
       const extra =
         e.keyword === 'additionalProperties'
           ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`
