@@ -1,0 +1,184 @@
+/**
+ * The CLI's DynamoDB adapter: the catalog (orders table), the stock (inventory table) and the
+ * payments (payments table), with the key layout of lambdas/shared/keys.ts. SDK errors are
+ * turned into one-line CLI errors here.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { catalogKey, ItemKind, paymentKey, stockKey } from '../lambdas/shared/keys.js';
+import { CliError } from './errors.js';
+import type { Target } from './target.js';
+
+/** A sku as the catalog and the inventory know it. */
+export interface StockView {
+  sku: string;
+  /** Catalog unit price (minor units); null when the sku has no catalog entry. */
+  price: number | null;
+  available: number;
+  reserved: number;
+}
+
+/** A payment of an order, as `payments list` shows it. */
+export interface PaymentView {
+  paymentId: string;
+  orderId: string;
+  amount: number;
+  currency: string | null;
+  status: 'CHARGED' | 'REFUNDED';
+  updatedAt: string | null;
+}
+
+const PAYMENT_STATUSES = new Set(['CHARGED', 'REFUNDED']);
+
+/** Reads and writes the tables of a target. */
+export class Stores {
+  private readonly db: DynamoDBDocumentClient;
+
+  constructor(private readonly target: Target) {
+    const client = new DynamoDBClient({
+      region: target.region,
+      ...(target.endpoints?.dynamodb ? { endpoint: target.endpoints.dynamodb } : {}),
+      ...(target.credentials ? { credentials: target.credentials } : {}),
+      maxAttempts: 3,
+    });
+    this.db = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  /**
+   * Sets a sku's catalog price and its stock on hand in one transaction; a reservation
+   * already held (`reserved`) is kept.
+   */
+  async setStock(sku: string, available: number, price: number): Promise<StockView> {
+    const now = new Date().toISOString();
+    await this.call('stock set', () =>
+      this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.target.outputs.OrdersTableName,
+                Item: { ...catalogKey(sku), kind: ItemKind.catalog, sku, price, updatedAt: now },
+              },
+            },
+            {
+              Update: {
+                TableName: this.target.outputs.InventoryTableName,
+                Key: stockKey(sku),
+                UpdateExpression:
+                  'SET kind = :kind, sku = :sku, available = :available, updatedAt = :now, reserved = if_not_exists(reserved, :zero)',
+                ExpressionAttributeValues: {
+                  ':kind': ItemKind.stock,
+                  ':sku': sku,
+                  ':available': available,
+                  ':now': now,
+                  ':zero': 0,
+                },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+    const stock = await this.getStock(sku);
+    if (!stock) throw new CliError(`stock set ${sku}: written, but not found when read back`);
+    return stock;
+  }
+
+  /** The catalog price and stock of a sku; undefined when neither exists. */
+  async getStock(sku: string): Promise<StockView | undefined> {
+    const [catalog, stock] = await Promise.all([
+      this.call('stock get', () =>
+        this.db.send(
+          new GetCommand({
+            TableName: this.target.outputs.OrdersTableName,
+            Key: catalogKey(sku),
+            ConsistentRead: true,
+          }),
+        ),
+      ),
+      this.call('stock get', () =>
+        this.db.send(
+          new GetCommand({
+            TableName: this.target.outputs.InventoryTableName,
+            Key: stockKey(sku),
+            ConsistentRead: true,
+          }),
+        ),
+      ),
+    ]);
+    if (!catalog.Item && !stock.Item) return undefined;
+    return {
+      sku,
+      price: numberOr(catalog.Item?.price, null),
+      available: numberOr(stock.Item?.available, 0),
+      reserved: numberOr(stock.Item?.reserved, 0),
+    };
+  }
+
+  /**
+   * The payments of an order: items that are CHARGED or REFUNDED. Other items under the key
+   * (a VOIDED tombstone that blocks a late charge, …) record no money moved: skipped.
+   */
+  async listPayments(orderId: string): Promise<PaymentView[]> {
+    const { pk } = paymentKey(orderId);
+    const result = await this.call('payments list', () =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.target.outputs.PaymentsTableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return (result.Items ?? [])
+      .filter((item) => PAYMENT_STATUSES.has(String(item.status)))
+      .map((item) => ({
+        paymentId: String(item.paymentId ?? item.id ?? ''),
+        orderId: String(item.orderId ?? orderId),
+        amount: numberOr(item.amount, 0),
+        currency: typeof item.currency === 'string' ? item.currency : null,
+        status: item.status as PaymentView['status'],
+        updatedAt: typeof item.updatedAt === 'string' ? item.updatedAt : null,
+      }));
+  }
+
+  /** Releases the SDK's sockets. */
+  close(): void {
+    this.db.destroy();
+  }
+
+  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw new CliError(`${what}: ${describeSdkError(error, this.target)}`, 1, { cause: error });
+    }
+  }
+}
+
+function describeSdkError(error: unknown, target: Target): string {
+  const e = error as { name?: string; message?: string; code?: string };
+  if (
+    e.code === 'ECONNREFUSED' ||
+    e.name === 'TimeoutError' ||
+    /ECONNREFUSED/.test(String(e.message))
+  ) {
+    return `cannot reach DynamoDB at ${target.endpoints?.dynamodb ?? `the ${target.region} endpoint`} (is the local cloud still running?)`;
+  }
+  if (e.name === 'ResourceNotFoundException') {
+    return `a table of the target does not exist (${e.message ?? e.name})`;
+  }
+  return `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+}
+
+function numberOr<T>(value: unknown, fallback: T): number | T {
+  return typeof value === 'number' ? value : fallback;
+}

@@ -1,0 +1,144 @@
+/**
+ * Where the CLI points: the embedded local cloud (its `.local/cloud.json`, the default) or a
+ * deployed stack (the JSON of `cdk deploy --outputs-file`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CliError, EXIT } from './errors.js';
+
+/** The stack outputs the CLI reads (CfnOutputs of lib/mini-ec-stack.ts). */
+export interface StackOutputs {
+  ApiUrl: string;
+  OrdersTableName: string;
+  InventoryTableName: string;
+  PaymentsTableName: string;
+  [name: string]: string;
+}
+
+/** A resolved target: the API's base URL, the AWS region and, locally, the endpoints. */
+export interface Target {
+  kind: 'local' | 'stack';
+  /** Base URL of the HTTP API, without a trailing slash. */
+  apiUrl: string;
+  region: string;
+  /** Service endpoints of the local cloud; undefined for a deployed stack (SDK defaults). */
+  endpoints?: { dynamodb?: string; sqs?: string; lambda?: string };
+  /** Static credentials of the local cloud's emulators; undefined for a deployed stack. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  outputs: StackOutputs;
+}
+
+/** The local cloud's file, from the repository root (where `npm start` writes it). */
+export const DEFAULT_CLOUD_FILE = fileURLToPath(new URL('../.local/cloud.json', import.meta.url));
+/** Environment variable naming another cloud file (tests, a second local cloud). */
+export const CLOUD_FILE_ENV = 'MINI_EC_CLOUD_FILE';
+
+const NO_TARGET =
+  'no local cloud is running (start it with npm start) — or pass --stack-outputs cdk-outputs.json';
+const REQUIRED_OUTPUTS = ['ApiUrl', 'OrdersTableName', 'InventoryTableName', 'PaymentsTableName'];
+/** The emulators accept any credentials; the SDK only needs some to sign with. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface TargetOptions {
+  stackOutputs?: string;
+  cloudFile?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Resolves the target from the options: `--stack-outputs`, else `--cloud`/env/default file. */
+export function resolveTarget(options: TargetOptions): Target {
+  if (options.stackOutputs !== undefined) return stackTarget(options.stackOutputs, options.env);
+  const file = options.cloudFile ?? options.env[CLOUD_FILE_ENV] ?? DEFAULT_CLOUD_FILE;
+  if (!existsSync(file)) throw new CliError(NO_TARGET, EXIT.usage);
+  return localTarget(file);
+}
+
+function localTarget(file: string): Target {
+  const cloud = readJson(file);
+  if (typeof cloud.pid === 'number' && !isAlive(cloud.pid)) {
+    throw new CliError(NO_TARGET, EXIT.usage);
+  }
+  const outputs = requireOutputs(cloud.outputs, file);
+  const apiUrl = typeof cloud.apiUrl === 'string' ? cloud.apiUrl : outputs.ApiUrl;
+  const endpoints = isRecord(cloud.endpoints) ? stringsOf(cloud.endpoints) : {};
+  const credentials = isRecord(cloud.credentials) ? stringsOf(cloud.credentials) : {};
+  return {
+    kind: 'local',
+    apiUrl: trimSlash(apiUrl),
+    region: typeof cloud.region === 'string' ? cloud.region : 'us-east-1',
+    endpoints,
+    credentials:
+      credentials.accessKeyId && credentials.secretAccessKey
+        ? { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }
+        : LOCAL_CREDENTIALS,
+    outputs,
+  };
+}
+
+function stackTarget(file: string, env: NodeJS.ProcessEnv): Target {
+  if (!existsSync(file)) throw new CliError(`--stack-outputs: no file ${file}`, EXIT.usage);
+  const json = readJson(file);
+  // `cdk deploy --outputs-file` writes { "<StackName>": { "<Output>": "…" } }; a flat object
+  // of outputs is accepted too.
+  const stacks = Object.values(json).filter(
+    (value): value is Record<string, unknown> => isRecord(value) && 'ApiUrl' in value,
+  );
+  if (stacks.length > 1) {
+    throw new CliError(
+      `${file} holds ${stacks.length} stacks with an ApiUrl; keep one`,
+      EXIT.usage,
+    );
+  }
+  const outputs = requireOutputs(stacks[0] ?? json, file);
+  const region =
+    /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(outputs.ApiUrl)?.[1] ??
+    env.AWS_REGION ??
+    env.AWS_DEFAULT_REGION;
+  if (!region) throw new CliError(`cannot tell the region of ${outputs.ApiUrl}; set AWS_REGION`);
+  return { kind: 'stack', apiUrl: trimSlash(outputs.ApiUrl), region, outputs };
+}
+
+function requireOutputs(value: unknown, file: string): StackOutputs {
+  const outputs = isRecord(value) ? stringsOf(value) : {};
+  const missing = REQUIRED_OUTPUTS.filter((name) => !outputs[name]);
+  if (missing.length > 0) {
+    throw new CliError(`${file} lacks the stack outputs ${missing.join(', ')}`, EXIT.usage);
+  }
+  return outputs as StackOutputs;
+}
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (isRecord(value)) return value;
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`, EXIT.usage, {
+      cause: error,
+    });
+  }
+  throw new CliError(`${file} is not a JSON object`, EXIT.usage);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringsOf(record: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(record).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
+}
+
+const trimSlash = (url: string) => url.replace(/\/+$/, '');
