@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { type OrderLineInput, OrdersApi, type OrderView } from './api.js';
 import { CliError, UsageError } from './errors.js';
 import { emit, fields, type Io, table } from './output.js';
+import { DeadLetters } from './queues.js';
 import { Stores } from './stores.js';
 import type { Target } from './target.js';
 
@@ -145,6 +146,48 @@ export async function ordersGet(ctx: CommandContext, args: string[]): Promise<nu
   if (!orderId) throw new UsageError('orders get needs an order id');
   const order = await new OrdersApi(ctx.target().apiUrl).getOrder(orderId);
   emit(ctx.io, ctx.json, order, () => describeOrder(order));
+  return 0;
+}
+
+/** `dlq list`: how many messages the orders DLQ holds, and up to 10 of them. */
+export async function dlqList(ctx: CommandContext, args: string[]): Promise<number> {
+  rejectExtra(args);
+  const dlq = new DeadLetters(ctx.target());
+  try {
+    const peeked = await dlq.peek();
+    emit(ctx.io, ctx.json, peeked, () => [
+      `${peeked.approximateCount} message(s) in the orders DLQ`,
+      ...(peeked.messages.length === 0
+        ? []
+        : table(
+            peeked.messages.map((m) => ({ ...m })),
+            ['eventType', 'orderId', 'correlationId', 'receiveCount', 'eventId'],
+          )),
+    ]);
+  } finally {
+    dlq.close();
+  }
+  return 0;
+}
+
+/** `dlq redrive [--max N]`: moves messages from the orders DLQ back to the orders queue. */
+export async function dlqRedrive(
+  ctx: CommandContext,
+  args: string[],
+  options: { max?: string },
+): Promise<number> {
+  rejectExtra(args);
+  const max =
+    options.max === undefined ? Number.MAX_SAFE_INTEGER : parseCount('--max', options.max);
+  const dlq = new DeadLetters(ctx.target());
+  try {
+    const moved = await dlq.redrive(max);
+    emit(ctx.io, ctx.json, { moved }, () => [
+      `moved ${moved} message(s) from the orders DLQ to the orders queue`,
+    ]);
+  } finally {
+    dlq.close();
+  }
   return 0;
 }
 

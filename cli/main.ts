@@ -5,6 +5,8 @@
 import { parseArgs } from 'node:util';
 import {
   type CommandContext,
+  dlqList,
+  dlqRedrive,
   ordersGet,
   parseSeconds,
   paymentsList,
@@ -25,6 +27,8 @@ Usage:
                                               place an order and follow it until it converges
   mini-ec orders get <id>                     the order as the API returns it
   mini-ec payments list --order <id>          the order's payments (CHARGED or REFUNDED)
+  mini-ec dlq list                            what waits in the orders dead-letter queue
+  mini-ec dlq redrive [--max N]               move it back to the orders queue
 
 Options:
   --json                   machine-readable output (the same field names)
@@ -45,6 +49,7 @@ const OPTIONS = {
   'correlation-id': { type: 'string' },
   timeout: { type: 'string' },
   order: { type: 'string' },
+  max: { type: 'string' },
 } as const;
 const GLOBAL_OPTIONS = ['json', 'help', 'stack-outputs', 'cloud'];
 
@@ -55,6 +60,8 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   order: ['key', 'correlation-id', 'timeout'],
   'orders get': [],
   'payments list': ['order'],
+  'dlq list': [],
+  'dlq redrive': ['max'],
 };
 
 export interface MainOptions {
@@ -126,6 +133,10 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
       return ordersGet(ctx, args);
     case 'payments list':
       return paymentsList(ctx, args, { order: values.order });
+    case 'dlq list':
+      return dlqList(ctx, args);
+    case 'dlq redrive':
+      return dlqRedrive(ctx, args, { max: values.max });
     default:
       return placeOrder(ctx, args, {
         key: values.key,
