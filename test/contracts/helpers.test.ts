@@ -122,6 +122,21 @@ describe('assertMatchesOpenApi', () => {
     ).not.toThrow();
   });
 
+  it('finds the documented template of a concrete path', () => {
+    const answer = {
+      method: 'GET',
+      path: '/orders/o-1/events',
+      status: 404,
+      headers: problemJson,
+      body: problem(404, 'ORDER_NOT_FOUND'),
+    };
+
+    expect(() => assertMatchesOpenApi(answer)).not.toThrow();
+    expect(() => assertMatchesOpenApi({ ...answer, status: 200 })).toThrow(
+      /GET \/orders\/\{id\}\/events → 200 does not match/,
+    );
+  });
+
   it('rejects a status the operation does not document', () => {
     expect(() => assertMatchesOpenApi({ ...accepted(), status: 201 })).toThrow(
       /status 201 is not documented .*202, 400, 409, 413, 422, 429, 500/,

@@ -83,7 +83,7 @@ export function validatorAt(file: ContractFile, pointer: string): ValidateFuncti
 /** An HTTP answer as a test saw it. */
 export interface HttpExchange {
   method: string;
-  /** The path template of docs/openapi.yaml, e.g. `/orders/{id}`. */
+  /** The path template of docs/openapi.yaml (`/orders/{id}`), or a concrete path (`/orders/o-1`). */
   path: string;
   status: number;
   headers: Headers | Record<string, string | undefined>;
@@ -97,8 +97,9 @@ export interface HttpExchange {
  */
 export function assertMatchesOpenApi(exchange: HttpExchange): void {
   const method = exchange.method.toLowerCase();
-  const what = `${exchange.method.toUpperCase()} ${exchange.path} → ${exchange.status}`;
-  const operationPointer = `/paths/${escapePointer(exchange.path)}/${method}`;
+  const template = pathTemplate(exchange.path);
+  const what = `${exchange.method.toUpperCase()} ${template} → ${exchange.status}`;
+  const operationPointer = `/paths/${escapePointer(template)}/${method}`;
   const operation = at(openApiDocument, operationPointer);
   if (!isObject(operation)) {
     throw new Error(
@@ -154,6 +155,21 @@ export function assertMatchesOpenApi(exchange: HttpExchange): void {
       `${what} does not match docs/openapi.yaml: ${problems.join('; ')}\n  body: ${preview(exchange.body)}`,
     );
   }
+}
+
+/** The documented template of a path: itself if documented, else the template it fills in. */
+function pathTemplate(path: string): string {
+  const templates = Object.keys(isObject(openApiDocument.paths) ? openApiDocument.paths : {});
+  if (templates.includes(path)) return path;
+  const concrete = path.split('?')[0] ?? path;
+  const matches = templates.filter((template) => {
+    const pattern = template
+      .split(/(\{[^}]+\})/)
+      .map((part) => (part.startsWith('{') ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')))
+      .join('');
+    return new RegExp(`^${pattern}$`).test(concrete);
+  });
+  return matches[0] ?? path;
 }
 
 // ── Events, commands, replies ────────────────────────────────────────────────────────
