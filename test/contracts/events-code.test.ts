@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type {
+  InventoryCommand,
+  InventoryReply,
+  PaymentCommand,
+  PaymentReply,
+} from '../../lambdas/shared/commands.js';
 import {
   buildEvent,
   EVENT_SOURCES,
@@ -7,7 +13,12 @@ import {
   type EventType,
 } from '../../lambdas/shared/events.js';
 import { newOrderId } from '../../lambdas/shared/ids.js';
-import { assertValidCloudEvent, documentedEventTypes } from '../support/contracts.js';
+import {
+  assertValidCloudEvent,
+  assertValidCommand,
+  assertValidReply,
+  documentedEventTypes,
+} from '../support/contracts.js';
 
 // One `data` per type, typed by the code's own EventData: a field renamed in the code breaks
 // the type check here, a field the document does not know breaks the assertion below.
@@ -38,5 +49,42 @@ describe('docs/asyncapi.yaml and the events the code builds (lambdas/shared/even
     });
 
     expect(() => assertValidCloudEvent(event)).not.toThrow();
+  });
+});
+
+describe('docs/asyncapi.yaml and the commands of lambdas/shared/commands.ts', () => {
+  // Typed by the code's own unions: every variant of each command and reply.
+  const commands: (InventoryCommand | PaymentCommand)[] = [
+    { command: 'reserve', orderId, items: [{ sku: 'coffee', qty: 1 }], correlationId: 'c' },
+    { command: 'release', orderId, correlationId: 'c' },
+    { command: 'charge', orderId, amount: 500, currency: 'JPY', correlationId: 'c' },
+    { command: 'refund', orderId, correlationId: 'c' },
+  ];
+  const inventoryReplies: InventoryReply[] = [
+    { outcome: 'RESERVED' },
+    { outcome: 'RELEASED' },
+    { outcome: 'REJECTED', reason: 'OUT_OF_STOCK' },
+    { outcome: 'REJECTED', reason: 'RESERVATION_RELEASED' },
+  ];
+  const paymentReplies: PaymentReply[] = [
+    { outcome: 'CHARGED', paymentId: 'pay-1' },
+    { outcome: 'REFUNDED' },
+    { outcome: 'REJECTED', reason: 'PAYMENT_DECLINED' },
+    { outcome: 'REJECTED', reason: 'PAYMENT_VOIDED' },
+  ];
+
+  it('accept every command the worker can send', () => {
+    for (const command of commands) expect(() => assertValidCommand(command)).not.toThrow();
+  });
+
+  it('accept every reply the participants can give', () => {
+    for (const reply of inventoryReplies) {
+      expect(() => assertValidReply('reserve', reply)).not.toThrow();
+      expect(() => assertValidReply('release', reply)).not.toThrow();
+    }
+    for (const reply of paymentReplies) {
+      expect(() => assertValidReply('charge', reply)).not.toThrow();
+      expect(() => assertValidReply('refund', reply)).not.toThrow();
+    }
   });
 });
