@@ -19,7 +19,9 @@ export function requireNumberEnv(name: string, min: number, max: number): number
   const raw = requireEnv(name);
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigurationError(`environment variable ${name} must be a number in [${min}, ${max}], got "${raw}"`);
+    throw new ConfigurationError(
+      `environment variable ${name} must be a number in [${min}, ${max}], got "${raw}"`,
+    );
   }
   return value;
 }

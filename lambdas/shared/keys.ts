@@ -15,12 +15,18 @@ export const ORDER_EVENT_SK_PREFIX = 'EVENT#';
 /** Orders table: the catalog entry (price) of a sku; the order service prices from it. */
 export const catalogKey = (sku: string) => ({ pk: `CATALOG#${sku}`, sk: 'CATALOG' });
 /** Orders table: the guard that binds an Idempotency-Key to the one order it created. */
-export const idempotencyGuardKey = (keyHash: string) => ({ pk: `IDEMPOTENCY#${keyHash}`, sk: 'GUARD' });
+export const idempotencyGuardKey = (keyHash: string) => ({
+  pk: `IDEMPOTENCY#${keyHash}`,
+  sk: 'GUARD',
+});
 
 /** Inventory table: stock on hand of a sku (`available`, `reserved`). */
 export const stockKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'STOCK' });
 /** Inventory table: the one reservation of an order. */
-export const reservationKey = (orderId: string) => ({ pk: `RESERVATION#${orderId}`, sk: 'RESERVATION' });
+export const reservationKey = (orderId: string) => ({
+  pk: `RESERVATION#${orderId}`,
+  sk: 'RESERVATION',
+});
 
 /** Payments table: the one payment of an order. */
 export const paymentKey = (orderId: string) => ({ pk: `PAYMENT#${orderId}`, sk: 'PAYMENT' });

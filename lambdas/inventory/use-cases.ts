@@ -1,0 +1,51 @@
+/**
+ * Inventory use cases: reserve and release, idempotent per order. A reserve after a release
+ * of the same order never takes stock; a release is safe to repeat and may come first.
+ */
+import type { InventoryReply, OrderLine } from '../shared/commands.js';
+import {
+  InventoryUnavailableError,
+  OutOfStockError,
+  ReservationChangedError,
+  ReservationExistsError,
+} from './errors.js';
+import type { InventoryStore } from './inventory-store.js';
+
+/** Attempts of a read-then-write that lost a race before the store is called busy. */
+const RACE_ATTEMPTS = 3;
+
+/** Inventory use cases over a store. */
+export class Inventory {
+  constructor(private readonly store: InventoryStore) {}
+
+  /** Reserves every line of the order, all or nothing; repeated, it answers the first outcome. */
+  async reserve(orderId: string, items: OrderLine[]): Promise<InventoryReply> {
+    try {
+      await this.store.reserve(orderId, items);
+      return { outcome: 'RESERVED' };
+    } catch (error) {
+      if (error instanceof OutOfStockError) return { outcome: 'REJECTED', reason: 'OUT_OF_STOCK' };
+      if (!(error instanceof ReservationExistsError)) throw error;
+    }
+    const existing = await this.store.getReservation(orderId);
+    if (existing?.status === 'RESERVED') return { outcome: 'RESERVED' };
+    if (existing?.status === 'RELEASED')
+      return { outcome: 'REJECTED', reason: 'RESERVATION_RELEASED' };
+    throw new InventoryUnavailableError(`reservation of ${orderId} vanished while reading it`);
+  }
+
+  /** Gives the order's stock back (or blocks a late reserve when there is none yet). */
+  async release(orderId: string): Promise<InventoryReply> {
+    for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
+      const reservation = await this.store.getReservation(orderId);
+      try {
+        if (reservation === undefined) await this.store.putReleasedTombstone(orderId);
+        else if (reservation.status === 'RESERVED') await this.store.releaseReserved(reservation);
+        return { outcome: 'RELEASED' };
+      } catch (error) {
+        if (!(error instanceof ReservationChangedError)) throw error;
+      }
+    }
+    throw new InventoryUnavailableError(`release of ${orderId} kept racing with another writer`);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The payments table: a port the use cases talk to, and its DynamoDB adapter, which turns
+ * SDK exceptions into the domain errors of ./errors.ts.
+ */
+
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../shared/dynamodb.js';
+import { ItemKind, paymentKey } from '../shared/keys.js';
+import type { PaymentStatus } from './domain.js';
+import { PaymentChangedError, PaymentExistsError, PaymentsUnavailableError } from './errors.js';
+
+/** An order's payment as stored. */
+export interface Payment {
+  orderId: string;
+  paymentId: string | undefined;
+  status: PaymentStatus;
+}
+
+/** What the payment use cases need from storage. */
+export interface PaymentStore {
+  /** Records the order's one charge; PaymentExistsError when the order has a payment item already. */
+  putCharge(charge: {
+    orderId: string;
+    paymentId: string;
+    amount: number;
+    currency: string;
+  }): Promise<void>;
+  /** The order's payment (consistent read), if any. */
+  getPayment(orderId: string): Promise<Payment | undefined>;
+  /** CHARGED → REFUNDED; PaymentChangedError when it was not CHARGED. */
+  markRefunded(orderId: string): Promise<void>;
+  /** Records a VOIDED payment (no money moved), so a late charge is refused. */
+  putVoidedTombstone(orderId: string): Promise<void>;
+}
+
+/** The PaymentStore on a DynamoDB table with the layout of lambdas/shared/keys.ts. */
+export class DynamoPaymentStore implements PaymentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async putCharge(charge: {
+    orderId: string;
+    paymentId: string;
+    amount: number;
+    currency: string;
+  }): Promise<void> {
+    const now = new Date().toISOString();
+    await this.putNew({ ...charge, status: 'CHARGED', createdAt: now, updatedAt: now });
+  }
+
+  async getPayment(orderId: string): Promise<Payment | undefined> {
+    try {
+      const { Item } = await this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: paymentKey(orderId),
+          ConsistentRead: true,
+        }),
+      );
+      if (!Item) return undefined;
+      const status: PaymentStatus =
+        Item.status === 'CHARGED' || Item.status === 'REFUNDED' ? Item.status : 'VOIDED';
+      return {
+        orderId,
+        paymentId: typeof Item.paymentId === 'string' ? Item.paymentId : undefined,
+        status,
+      };
+    } catch (error) {
+      throw new PaymentsUnavailableError('reading the payment failed', { cause: error });
+    }
+  }
+
+  async markRefunded(orderId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: paymentKey(orderId),
+          UpdateExpression: 'SET #status = :refunded, updatedAt = :now, refundedAt = :now',
+          ConditionExpression: '#status = :charged',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':refunded': 'REFUNDED',
+            ':charged': 'CHARGED',
+            ':now': new Date().toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error))
+        throw new PaymentChangedError('the payment is no longer CHARGED', { cause: error });
+      throw new PaymentsUnavailableError('refund failed', { cause: error });
+    }
+  }
+
+  async putVoidedTombstone(orderId: string): Promise<void> {
+    const now = new Date().toISOString();
+    try {
+      await this.putNew({ orderId, status: 'VOIDED', createdAt: now, updatedAt: now });
+    } catch (error) {
+      if (error instanceof PaymentExistsError)
+        throw new PaymentChangedError('a payment appeared meanwhile', { cause: error });
+      throw error;
+    }
+  }
+
+  private async putNew(item: { orderId: string } & Record<string, unknown>): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...paymentKey(item.orderId), kind: ItemKind.payment, ...item },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error))
+        throw new PaymentExistsError(`order ${item.orderId} has a payment`, { cause: error });
+      throw new PaymentsUnavailableError('writing the payment failed', { cause: error });
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Payment use cases: charge and refund, idempotent per order. A retried charge never charges
+ * twice; a refund is safe to repeat, and a refund before any charge voids a late charge.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PaymentReply } from '../shared/commands.js';
+import { isDeclined } from './domain.js';
+import { PaymentChangedError, PaymentExistsError, PaymentsUnavailableError } from './errors.js';
+import type { PaymentStore } from './payment-store.js';
+
+const RACE_ATTEMPTS = 3;
+
+/** Payment use cases over a store, with the amount above which a charge is declined. */
+export class Payments {
+  constructor(
+    private readonly store: PaymentStore,
+    private readonly limit: number,
+    private readonly newPaymentId: () => string = () => `pay_${randomUUID()}`,
+  ) {}
+
+  /** Charges the order once; repeated, it answers the same paymentId. */
+  async charge(orderId: string, amount: number, currency: string): Promise<PaymentReply> {
+    if (isDeclined(amount, this.limit)) return { outcome: 'REJECTED', reason: 'PAYMENT_DECLINED' };
+    const paymentId = this.newPaymentId();
+    try {
+      await this.store.putCharge({ orderId, paymentId, amount, currency });
+      return { outcome: 'CHARGED', paymentId };
+    } catch (error) {
+      if (!(error instanceof PaymentExistsError)) throw error;
+    }
+    const existing = await this.store.getPayment(orderId);
+    if (existing?.status === 'CHARGED' && existing.paymentId)
+      return { outcome: 'CHARGED', paymentId: existing.paymentId };
+    if (existing) return { outcome: 'REJECTED', reason: 'PAYMENT_VOIDED' };
+    throw new PaymentsUnavailableError(`payment of ${orderId} vanished while reading it`);
+  }
+
+  /** Refunds the order's charge, or voids the order's payment when nothing was charged yet. */
+  async refund(orderId: string): Promise<PaymentReply> {
+    for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
+      const payment = await this.store.getPayment(orderId);
+      try {
+        if (payment === undefined) await this.store.putVoidedTombstone(orderId);
+        else if (payment.status === 'CHARGED') await this.store.markRefunded(orderId);
+        return { outcome: 'REFUNDED' };
+      } catch (error) {
+        if (!(error instanceof PaymentChangedError)) throw error;
+      }
+    }
+    throw new PaymentsUnavailableError(`refund of ${orderId} kept racing with another writer`);
+  }
+}

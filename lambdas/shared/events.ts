@@ -1,0 +1,101 @@
+/**
+ * CloudEvents 1.0 (structured JSON mode) envelopes of the saga's facts. Documented per type in
+ * docs/asyncapi.yaml; `data` carries ids and amounts only (no personal data).
+ */
+import { randomUUID } from 'node:crypto';
+import type { OrderLine } from './commands.js';
+
+/** Every event type, in the order they happen in a saga (also the tie-break order of a timeline). */
+export const EVENT_TYPES = [
+  'order.placed.v1',
+  'inventory.reserved.v1',
+  'payment.charged.v1',
+  'payment.refunded.v1',
+  'inventory.released.v1',
+  'order.confirmed.v1',
+  'order.failed.v1',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The producer of each event type (a URI-reference). */
+export const EVENT_SOURCES = { api: 'mini-ec/api', worker: 'mini-ec/worker' } as const;
+
+/** The `data` of each event type. */
+export interface EventData {
+  'order.placed.v1': { orderId: string; items: OrderLine[]; total: number; currency: string };
+  'inventory.reserved.v1': { orderId: string };
+  'payment.charged.v1': { orderId: string; paymentId: string; amount: number; currency: string };
+  'payment.refunded.v1': { orderId: string; paymentId?: string };
+  'inventory.released.v1': { orderId: string };
+  'order.confirmed.v1': { orderId: string; total: number; currency: string };
+  'order.failed.v1': { orderId: string; reason: string };
+}
+
+/** A mini-ec CloudEvent of type `T`. */
+export interface CloudEvent<T extends EventType = EventType> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: T;
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  correlationid: string;
+  sagaid: string;
+  data: EventData[T];
+}
+
+/** What a producer knows when it records a fact. */
+export interface EventFacts<T extends EventType> {
+  type: T;
+  source: string;
+  orderId: string;
+  correlationId: string;
+  /** The saga instance; one per order. */
+  sagaId: string;
+  data: EventData[T];
+  time?: Date;
+  id?: string;
+}
+
+/** Builds the CloudEvent of a fact: a fresh id, subject = the order, correlation extensions. */
+export function buildEvent<T extends EventType>(facts: EventFacts<T>): CloudEvent<T> {
+  return {
+    specversion: '1.0',
+    id: facts.id ?? randomUUID(),
+    source: facts.source,
+    type: facts.type,
+    subject: facts.orderId,
+    time: (facts.time ?? new Date()).toISOString(),
+    datacontenttype: 'application/json',
+    correlationid: facts.correlationId,
+    sagaid: facts.sagaId,
+    data: facts.data,
+  };
+}
+
+/** True when `value` is one of the event types. */
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** Order of a timeline: by time, then by the saga's fixed order of types (same-millisecond ties). */
+export function compareEvents(a: CloudEvent, b: CloudEvent): number {
+  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
+  return EVENT_TYPES.indexOf(a.type) - EVENT_TYPES.indexOf(b.type);
+}
+
+/**
+ * Reads an unknown value as a CloudEvent envelope (shape of the envelope only; `data` is
+ * checked by its consumer). Returns undefined when it is not one.
+ */
+export function asCloudEvent(value: unknown): CloudEvent | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const e = value as Record<string, unknown>;
+  const strings = ['id', 'source', 'subject', 'time', 'correlationid', 'sagaid'] as const;
+  if (e.specversion !== '1.0' || !isEventType(e.type)) return undefined;
+  if (!strings.every((k) => typeof e[k] === 'string' && (e[k] as string).length > 0))
+    return undefined;
+  if (typeof e.data !== 'object' || e.data === null) return undefined;
+  return value as CloudEvent;
+}

