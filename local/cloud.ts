@@ -1,0 +1,372 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { LOCAL_CREDENTIALS, LOCAL_REGION_CONFIG } from './emulators/credentials.js';
+import { DynamoDbService } from './emulators/dynamodb.js';
+import { SqsService } from './emulators/sqs.js';
+import { HttpApiService } from './http/http-api.js';
+import { LambdaApiService } from './http/lambda-api.js';
+import { type InvokeOptions, type InvokeResult, Invoker } from './invoke/invoke.js';
+import { type LogLine, LogSink } from './logs.js';
+import { type Service, StartupError, startServices } from './service.js';
+import { SqsEventSource } from './sources/sqs-source.js';
+import { DynamoStreamSource, type StreamCheckpoints } from './sources/stream-source.js';
+import { LOCAL_REGION } from './template/intrinsics.js';
+import { type FunctionDef, LocalStack, loadStack } from './template/stack.js';
+import { type FaultOptions, faultContext, synthesize } from './template/synth.js';
+
+export type { InvokeResult } from './invoke/invoke.js';
+export type { LogLine } from './logs.js';
+export { StartupError } from './service.js';
+export type { FaultOptions } from './template/synth.js';
+
+/** Options of `startLocalCloud`. */
+export interface LocalCloudOptions {
+  /** Port of the HTTP API (default: `PORT` env, else 3000; 0 picks a free one). */
+  readonly port?: number;
+  /** Keep DynamoDB data, queued messages and stream positions under `stateDir` across restarts. */
+  readonly persist?: boolean;
+  /** Where logs, cloud.json and persisted state go (default `.local`). */
+  readonly stateDir?: string;
+  /** Use this synthesized cloud assembly instead of synthesizing lib/app.ts. */
+  readonly assemblyDir?: string;
+  /** Where to synthesize (default `cdk.out`). */
+  readonly outdir?: string;
+  /** The stack to run (default: the assembly's only stack). */
+  readonly stackName?: string;
+  /** Extra CDK context for the synth. */
+  readonly context?: Record<string, unknown>;
+  /** Fault injection, mapped to the stack's context (faultFailRate, inventoryFaultDelayMs, …). */
+  readonly faults?: FaultOptions;
+  /** Environment overrides per function: keyed by logical id, function name or display name. */
+  readonly envOverrides?: Record<string, Record<string, string>>;
+  /** Show the live log view on the console (default true). */
+  readonly console?: boolean;
+  /** Called with each line a function writes. */
+  readonly onLog?: (line: LogLine) => void;
+  /** Called as each startup step is done. */
+  readonly onStep?: (message: string) => void;
+  /** Write `<stateDir>/cloud.json` for the CLI (default true). */
+  readonly writeCloudJson?: boolean;
+  /** Most processes per function (default 4, or more when an SQS source needs them). */
+  readonly maxInstancesPerFunction?: number;
+}
+
+/** A function as the local cloud runs it. */
+export interface LocalFunction {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly displayName: string;
+  readonly assetDir: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
+/** What `.local/cloud.json` holds: how the CLI and tests find the running local cloud. */
+export interface CloudInfo {
+  readonly apiUrl: string;
+  readonly region: string;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly lambda: string };
+  readonly tables: Record<string, string>;
+  readonly queues: Record<string, string>;
+  readonly functions: LocalFunction[];
+  readonly outputs: Record<string, string>;
+  readonly stackName: string;
+  readonly pid: number;
+  readonly startedAt: string;
+}
+
+/** A running local cloud. */
+export interface LocalCloud extends CloudInfo {
+  /** Logical id → physical name of tables, queue URLs and function names. */
+  readonly names: {
+    readonly tables: Record<string, string>;
+    readonly queues: Record<string, string>;
+    readonly functions: Record<string, string>;
+  };
+  /** Every function's output lines, as `line` events. */
+  readonly logs: LogSink;
+  /** Invokes a function through the invoke path (name, ARN or logical id). */
+  invoke(nameOrLogicalId: string, event: unknown, options?: InvokeOptions): Promise<InvokeResult>;
+  /** Messages of a queue (by logical id), without receiving them. */
+  inspectQueue(logicalId: string): ReturnType<SqsService['inspect']>;
+  /** PIDs of the processes the local cloud started (functions and DynamoDB Local). */
+  pids(): number[];
+  /** Stops everything, in reverse order of start. */
+  stop(): Promise<void>;
+}
+
+function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Starts the embedded local cloud from the synthesized CDK template: DynamoDB Local with
+ * the stack's tables, fauxqs with its queues, each function from its bundled asset in its
+ * own processes, the Lambda Invoke API, the HTTP API and the event sources.
+ */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const stateDir = path.resolve(options.stateDir ?? '.local');
+  mkdirSync(stateDir, { recursive: true });
+  const step = options.onStep ?? (() => undefined);
+  const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 3000);
+
+  let assemblyDir = options.assemblyDir;
+  if (!assemblyDir) {
+    const t0 = performance.now();
+    assemblyDir = await synthesize({
+      outdir: options.outdir ?? 'cdk.out',
+      context: { ...options.context, ...faultContext(options.faults ?? {}) },
+    });
+    step(
+      `synthesized ${path.relative(process.cwd(), assemblyDir) || assemblyDir} (${Math.round(performance.now() - t0)} ms)`,
+    );
+  }
+  const stack = new LocalStack(loadStack(assemblyDir, options.stackName));
+  const restApis = stack.restApis();
+  if (restApis.length > 0) {
+    step(
+      `note: REST APIs (${restApis.join(', ')}) are not served locally yet; only HTTP APIs (API Gateway v2)`,
+    );
+  }
+
+  const logs = new LogSink({
+    dir: path.join(stateDir, 'logs'),
+    console: options.console !== false,
+  });
+  if (options.onLog) logs.on('line', options.onLog);
+  const persistDir = options.persist ? stateDir : undefined;
+  const dynamodb = new DynamoDbService({
+    tables: stack.tables(),
+    ...(persistDir ? { dbPath: path.join(persistDir, 'dynamodb') } : {}),
+    onStream: (logicalId, arn) => stack.runtime.streamArns.set(logicalId, arn),
+  });
+  const queueDefs = stack.queues();
+  const sqs = new SqsService({
+    queues: queueDefs,
+    ...(persistDir ? { snapshotFile: path.join(persistDir, 'sqs.json') } : {}),
+    onQueue: (logicalId, url) => stack.runtime.queueUrls.set(logicalId, url),
+  });
+  let invoker: Invoker | undefined;
+  const lambdaApi = new LambdaApiService({ invoker: () => invoker, log: (m) => logs.system(m) });
+  const checkpointsFile = persistDir ? path.join(persistDir, 'streams.json') : undefined;
+  const checkpoints: StreamCheckpoints =
+    checkpointsFile && existsSync(checkpointsFile)
+      ? JSON.parse(readFileSync(checkpointsFile, 'utf8'))
+      : {};
+
+  let functions: FunctionDef[] = [];
+  const sources: Array<SqsEventSource | DynamoStreamSource> = [];
+  const functionsService: Service = {
+    name: 'functions',
+    start: async () => {
+      functions = stack.functions();
+      const esms = stack.eventSources();
+      const queueByArn = new Map(queueDefs.map((q) => [q.arn, q]));
+      const sqsConcurrency = new Map<string, number>();
+      for (const esm of esms) {
+        if (!queueByArn.has(esm.eventSourceArn)) continue;
+        const scaling = esm.properties.ScalingConfig as { MaximumConcurrency?: number } | undefined;
+        const n = Number(scaling?.MaximumConcurrency ?? 2);
+        sqsConcurrency.set(esm.functionName, (sqsConcurrency.get(esm.functionName) ?? 0) + n);
+      }
+      const endpoints = {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
+        AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+        AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
+      };
+      invoker = new Invoker(functions, {
+        envOf: (fn) => ({
+          ...baseEnvironment(fn),
+          ...endpoints,
+          ...fn.environment,
+          ...overridesFor(fn, options.envOverrides),
+        }),
+        maxInstancesOf: (fn) =>
+          Math.max(options.maxInstancesPerFunction ?? 4, sqsConcurrency.get(fn.name) ?? 0),
+        onOutput: (fn) => (stream, line) => logs.write(fn.logicalId, fn.displayName, stream, line),
+      });
+      const streams = new DynamoDBStreamsClient({
+        endpoint: dynamodb.endpoint,
+        ...LOCAL_REGION_CONFIG,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      const log = (m: string) => logs.system(m);
+      for (const esm of esms) {
+        if (esm.properties.Enabled === false) continue;
+        const fn = invoker.find(esm.functionName);
+        const queue = queueByArn.get(esm.eventSourceArn);
+        if (!fn) {
+          log(`event source ${esm.logicalId}: no function ${esm.functionName}; skipped`);
+        } else if (queue) {
+          const queueUrl = sqs.urls.get(queue.logicalId)!;
+          sources.push(
+            new SqsEventSource(esm, {
+              invoker,
+              sqs: sqs.client!,
+              queueUrl,
+              queueArn: queue.arn,
+              log,
+            }),
+          );
+        } else if ([...stack.runtime.streamArns.values()].includes(esm.eventSourceArn)) {
+          sources.push(
+            new DynamoStreamSource(esm, {
+              invoker,
+              streams,
+              sqs: sqs.client!,
+              queueUrlOf: (arn) => {
+                const q = queueByArn.get(arn);
+                return q ? sqs.urls.get(q.logicalId) : undefined;
+              },
+              functionArn: fn.arn,
+              checkpoints,
+              log,
+            }),
+          );
+        } else {
+          log(
+            `event source ${esm.logicalId}: ${esm.eventSourceArn} is not a local queue or stream; skipped`,
+          );
+        }
+      }
+    },
+    stop: async () => {
+      await invoker?.close();
+    },
+  };
+  const eventSources: Service = {
+    name: 'event sources',
+    start: async () => {
+      for (const source of sources) await source.start();
+    },
+    stop: async () => {
+      await Promise.all(sources.map((s) => s.stop()));
+      if (checkpointsFile) writeJson(checkpointsFile, checkpoints);
+    },
+  };
+  let httpApi: HttpApiService | undefined;
+  const httpApis = stack.httpApis();
+  const firstApi = httpApis[0];
+  if (firstApi)
+    httpApi = new HttpApiService({
+      api: firstApi,
+      invoker: lazyInvoker(() => invoker),
+      port,
+      log: (m) => logs.system(m),
+    });
+  if (httpApis.length > 1)
+    step(`note: ${httpApis.length} HTTP APIs in the stack; serving ${firstApi?.logicalId} only`);
+
+  const logService: Service = {
+    name: 'logs',
+    start: async () => undefined,
+    stop: () => logs.close(),
+  };
+  const services: Service[] = [logService, dynamodb, sqs, lambdaApi, functionsService];
+  if (httpApi) services.push(httpApi);
+  services.push(eventSources);
+  const stopServices = await startServices(services, step);
+
+  const apiUrl = httpApi ? httpApi.url : '';
+  stack.runtime.apiUrl = apiUrl;
+  const localFunctions: LocalFunction[] = functions.map((fn) => ({
+    logicalId: fn.logicalId,
+    name: fn.name,
+    arn: fn.arn,
+    displayName: fn.displayName,
+    assetDir: fn.assetDir,
+    timeoutSeconds: fn.timeoutSeconds,
+    memoryMb: fn.memoryMb,
+  }));
+  const tables = Object.fromEntries(stack.tables().map((t) => [t.logicalId, t.name]));
+  const queues = Object.fromEntries(sqs.urls);
+  const info: CloudInfo = {
+    apiUrl,
+    region: LOCAL_REGION,
+    endpoints: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, lambda: lambdaApi.endpoint },
+    tables,
+    queues,
+    functions: localFunctions,
+    outputs: stack.outputs(),
+    stackName: stack.stack.stackName,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+  };
+  const cloudJson = path.join(stateDir, 'cloud.json');
+  if (options.writeCloudJson !== false) writeJson(cloudJson, info);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    ...info,
+    names: {
+      tables,
+      queues,
+      functions: Object.fromEntries(functions.map((f) => [f.logicalId, f.name])),
+    },
+    logs,
+    invoke: (name, event, invokeOptions) => {
+      const byLogicalId = functions.find((f) => f.logicalId === name || f.displayName === name);
+      return invoker!.invoke(byLogicalId?.name ?? name, event, invokeOptions);
+    },
+    inspectQueue: (logicalId) => sqs.inspect(logicalId),
+    pids: () => [...(invoker?.pids() ?? []), ...(dynamodb.pid ? [dynamodb.pid] : [])],
+    stop: () => {
+      stopping ??= (async () => {
+        if (options.writeCloudJson !== false) rmSync(cloudJson, { force: true });
+        await stopServices();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** The invoker, once the functions service has created it. */
+function lazyInvoker(get: () => Invoker | undefined): Invoker {
+  return new Proxy({} as Invoker, {
+    get(_target, property) {
+      const invoker = get();
+      if (!invoker) throw new StartupError('functions are not started');
+      const value = Reflect.get(invoker, property, invoker);
+      return typeof value === 'function' ? value.bind(invoker) : value;
+    },
+  });
+}
+
+/** The environment Lambda gives every function, with fake credentials. */
+function baseEnvironment(fn: FunctionDef): Record<string, string> {
+  const date = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    LANG: 'en_US.UTF-8',
+    TZ: 'UTC',
+    LAMBDA_TASK_ROOT: fn.assetDir,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroupName,
+    AWS_LAMBDA_LOG_STREAM_NAME: `${date}/[$LATEST]${crypto.randomUUID().replace(/-/g, '')}`,
+    AWS_LAMBDA_LOG_FORMAT: fn.logFormat,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  };
+}
+
+function overridesFor(
+  fn: FunctionDef,
+  overrides: Record<string, Record<string, string>> | undefined,
+): Record<string, string> {
+  if (!overrides) return {};
+  return {
+    ...overrides[fn.displayName],
+    ...overrides[fn.name],
+    ...overrides[fn.logicalId],
+  };
+}

