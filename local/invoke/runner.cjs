@@ -55,6 +55,20 @@ if (env.AWS_LAMBDA_LOG_FORMAT === 'JSON') {
   }
 }
 
+// In Lambda the task root has no package.json: a .js handler is CommonJS. Assets under
+// cdk.out sit below this project's package.json ("type": "module"), so compile them as
+// CommonJS explicitly instead of letting Node pick the format from that file.
+function loadCommonJs(file) {
+  const Module = require('node:module');
+  const module = new Module(file, null);
+  module.filename = file;
+  module.paths = Module._nodeModulePaths(path.dirname(file));
+  module._compile(fs.readFileSync(file, 'utf8'), file);
+  module.loaded = true;
+  require.cache[file] = module;
+  return module.exports;
+}
+
 async function load() {
   const base = path.resolve(env.LAMBDA_TASK_ROOT, handlerModule);
   const file = ['.js', '.cjs', '.mjs'].map((ext) => base + ext).find((f) => fs.existsSync(f));
@@ -64,11 +78,16 @@ async function load() {
     throw error;
   }
   let module;
-  try {
-    module = file.endsWith('.mjs') ? await import(pathToFileURL(file).href) : require(file);
-  } catch (error) {
-    if (error && error.code === 'ERR_REQUIRE_ESM') module = await import(pathToFileURL(file).href);
-    else throw error;
+  if (file.endsWith('.mjs')) module = await import(pathToFileURL(file).href);
+  else {
+    try {
+      module = loadCommonJs(file);
+    } catch (error) {
+      // Like Node 22+ in Lambda: a .js file with ESM syntax and no package.json is ESM.
+      if (!(error instanceof SyntaxError) || !/import|export|module/.test(error.message))
+        throw error;
+      module = await import(pathToFileURL(file).href);
+    }
   }
   const fn = module[handlerExport] ?? module.default?.[handlerExport];
   if (typeof fn !== 'function') {
