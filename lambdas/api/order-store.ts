@@ -1,0 +1,198 @@
+/**
+ * The orders table as the API sees it: a port for the use cases and its DynamoDB adapter,
+ * which turns SDK exceptions into the domain errors of ./errors.ts.
+ */
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { cancellationCodes } from '../shared/dynamodb.js';
+import { asCloudEvent, type CloudEvent } from '../shared/events.js';
+import {
+  catalogKey,
+  ItemKind,
+  idempotencyGuardKey,
+  ORDER_EVENT_SK_PREFIX,
+  orderEventKey,
+  orderKey,
+} from '../shared/keys.js';
+import { type OrderView, toOrderView } from './domain.js';
+import { IdempotencyGuardExistsError, OrdersUnavailableError } from './errors.js';
+
+/** What binds an Idempotency-Key (hashed) to the order it created. */
+export interface IdempotencyGuard {
+  keyHash: string;
+  orderId: string;
+  requestHash: string;
+}
+
+/** A new order, its first event (the outbox) and its idempotency guard: written together. */
+export interface NewOrder {
+  order: OrderView & { sagaId: string };
+  event: CloudEvent<'order.placed.v1'>;
+  guard: IdempotencyGuard;
+}
+
+/** What the API use cases need from the orders table. */
+export interface OrderStore {
+  /** Catalog unit prices of the skus that have an entry. */
+  getPrices(skus: readonly string[]): Promise<Map<string, number>>;
+  /** Writes order, event and guard in one transaction; IdempotencyGuardExistsError if the key was used. */
+  createOrder(newOrder: NewOrder): Promise<void>;
+  /** The guard of a hashed Idempotency-Key, if any. */
+  getGuard(keyHash: string): Promise<IdempotencyGuard | undefined>;
+  /** The order (consistent read), if any. */
+  getOrder(orderId: string): Promise<OrderView | undefined>;
+  /** The order's event items, in no particular order. */
+  listEvents(orderId: string): Promise<CloudEvent[]>;
+}
+
+/** The OrderStore on a DynamoDB table with the layout of lambdas/shared/keys.ts. */
+export class DynamoOrderStore implements OrderStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getPrices(skus: readonly string[]): Promise<Map<string, number>> {
+    const prices = new Map<string, number>();
+    let keys: Record<string, unknown>[] = skus.map((sku) => catalogKey(sku));
+    try {
+      for (let round = 0; keys.length > 0; round++) {
+        if (round > 0)
+          await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(round, 5)));
+        if (round > 8) throw new Error('catalog read kept returning unprocessed keys');
+        const result = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          if (typeof item.price === 'number' && typeof item.pk === 'string') {
+            prices.set(item.pk.slice('CATALOG#'.length), item.price);
+          }
+        }
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    } catch (error) {
+      throw new OrdersUnavailableError('reading the catalog failed', { cause: error });
+    }
+    return prices;
+  }
+
+  async createOrder({ order, event, guard }: NewOrder): Promise<void> {
+    const absent = 'attribute_not_exists(pk)';
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...orderKey(order.orderId), kind: ItemKind.order, ...order },
+                ConditionExpression: absent,
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...orderEventKey(order.orderId, event.type),
+                  kind: ItemKind.event,
+                  orderId: order.orderId,
+                  type: event.type,
+                  time: event.time,
+                  correlationId: event.correlationid,
+                  event,
+                },
+                ConditionExpression: absent,
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...idempotencyGuardKey(guard.keyHash),
+                  kind: ItemKind.idempotencyGuard,
+                  orderId: guard.orderId,
+                  requestHash: guard.requestHash,
+                  createdAt: order.createdAt,
+                },
+                ConditionExpression: absent,
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (cancellationCodes(error)?.[2] === 'ConditionalCheckFailed') {
+        throw new IdempotencyGuardExistsError(
+          'an order was created for this Idempotency-Key before',
+          { cause: error },
+        );
+      }
+      throw new OrdersUnavailableError('writing the order failed', { cause: error });
+    }
+  }
+
+  async getGuard(keyHash: string): Promise<IdempotencyGuard | undefined> {
+    const item = await this.get(
+      idempotencyGuardKey(keyHash),
+      'reading the idempotency guard failed',
+    );
+    if (!item) return undefined;
+    return { keyHash, orderId: String(item.orderId), requestHash: String(item.requestHash) };
+  }
+
+  async getOrder(orderId: string): Promise<OrderView | undefined> {
+    const item = await this.get(orderKey(orderId), 'reading the order failed');
+    if (!item) return undefined;
+    return toOrderView(item);
+  }
+
+  async listEvents(orderId: string): Promise<CloudEvent[]> {
+    const events: CloudEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: {
+              ':pk': orderKey(orderId).pk,
+              ':prefix': ORDER_EVENT_SK_PREFIX,
+            },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const event = asCloudEvent(item.event);
+          if (event) events.push(event);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw new OrdersUnavailableError('reading the events failed', { cause: error });
+    }
+    return events;
+  }
+
+  private async get(
+    key: Record<string, string>,
+    what: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      return Item;
+    } catch (error) {
+      throw new OrdersUnavailableError(what, { cause: error });
+    }
+  }
+}
