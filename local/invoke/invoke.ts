@@ -60,7 +60,7 @@ export class Invoker {
 
   constructor(
     readonly functions: readonly FunctionDef[],
-    private readonly options: InvokerOptions,
+    options: InvokerOptions,
   ) {
     for (const fn of functions) {
       this.byName.set(fn.name, fn);

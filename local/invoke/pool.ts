@@ -246,11 +246,8 @@ export class FunctionPool {
       next = undefined;
     }
     const waiter = this.waiting.shift();
-    if (waiter) {
-      if (this.closed) return waiter(undefined);
-      return waiter(next ?? this.spawn());
-    }
-    if (next && !this.closed) this.idle.push(next);
+    if (waiter) waiter(this.closed ? undefined : (next ?? this.spawn()));
+    else if (next && !this.closed) this.idle.push(next);
   }
 
   /** Kills every instance and refuses further invocations. */

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub templates are plain strings with ${…}
 import { describe, expect, it } from 'vitest';
 import {
   IntrinsicError,
@@ -51,7 +52,7 @@ describe('resolveIntrinsics', () => {
     expect(resolveIntrinsics(value, lookup)).toBe('TableName-x');
   });
 
-  it('resolves Fn::Sub with references, attributes, its own variables and ${!literals}', () => {
+  it('resolves Fn::Sub with references, attributes, its own variables and escaped literals', () => {
     const value = {
       'Fn::Sub': [
         '${Table}|${Table.Arn}|${AWS::Region}|${Mine}|${!Kept}',
