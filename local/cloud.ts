@@ -8,6 +8,7 @@ import { HttpApiService } from './http/http-api.js';
 import { LambdaApiService } from './http/lambda-api.js';
 import { type InvokeOptions, type InvokeResult, Invoker } from './invoke/invoke.js';
 import { type LogLine, LogSink } from './logs.js';
+import { portIsFree } from './ports.js';
 import { type Service, StartupError, startServices } from './service.js';
 import { SqsEventSource } from './sources/sqs-source.js';
 import { DynamoStreamSource, type StreamCheckpoints } from './sources/stream-source.js';
@@ -68,6 +69,8 @@ export interface CloudInfo {
   readonly apiUrl: string;
   readonly region: string;
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly lambda: string };
+  /** The emulators' static credentials (fake; any would do). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly tables: Record<string, string>;
   readonly queues: Record<string, string>;
   readonly functions: LocalFunction[];
@@ -112,6 +115,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const step = options.onStep ?? (() => undefined);
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 3000);
 
+  if (port !== 0 && !(await portIsFree(port))) {
+    throw new StartupError(
+      `port ${port} is in use: stop the other process or run \`PORT=${port + 1} npm start\``,
+    );
+  }
   let assemblyDir = options.assemblyDir;
   if (!assemblyDir) {
     const t0 = performance.now();
@@ -287,6 +295,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     apiUrl,
     region: LOCAL_REGION,
     endpoints: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, lambda: lambdaApi.endpoint },
+    credentials: { ...LOCAL_CREDENTIALS },
     tables,
     queues,
     functions: localFunctions,
