@@ -27,3 +27,22 @@ export async function withCorrelation<T>(
     logger.removeKeys(['correlation_id', 'order_id']);
   }
 }
+
+/** What use cases need to log: a port that the Powertools Logger (or a child of it) satisfies. */
+export interface Log {
+  debug(message: string, ...extra: object[]): void;
+  info(message: string, ...extra: object[]): void;
+  warn(message: string, ...extra: object[]): void;
+  error(message: string, ...extra: object[]): void;
+}
+
+/**
+ * A logger for one record of a batch processed in parallel: a child of the function's logger
+ * whose every line carries that record's `correlation_id` and `order_id`. (appendKeys on the
+ * shared logger would leak keys between records processed concurrently.)
+ */
+export function recordLogger(keys: Partial<CorrelationKeys>): Logger {
+  return logger.createChild({
+    persistentKeys: { correlation_id: keys.correlationId, order_id: keys.orderId },
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * outbox-relay λ: the orders table's stream (filtered by the stack to inserted EVENT items)
+ * → the orders queue. A record whose message was not accepted is a batch item failure, retried
+ * by the event source mapping (bisected, then sent to the on-failure destination).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { requireEnv } from '../shared/config.js';
+import { ENV } from '../shared/env-names.js';
+import { asCloudEvent } from '../shared/events.js';
+import { logger, recordLogger } from '../shared/powertools.js';
+import { toQueueMessage } from './domain.js';
+import { NotAnEventError, SendFailedError } from './errors.js';
+import { BatchingSender, SqsMessagePublisher } from './publisher.js';
+
+const config = { queueUrl: requireEnv(ENV.ordersQueueUrl) };
+// The endpoint is the one the environment resolves (never the queue URL's host), so the same
+// code talks to SQS in AWS and to whatever AWS_ENDPOINT_URL_SQS names elsewhere.
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const sender = new BatchingSender(new SqsMessagePublisher(sqs, config.queueUrl));
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+async function relayRecord(record: DynamoDBRecord): Promise<void> {
+  const image = record.dynamodb?.NewImage;
+  const event = image
+    ? asCloudEvent(unmarshall(image as Record<string, AttributeValue>).event)
+    : undefined;
+  if (!event) {
+    logger.error('stream record holds no CloudEvent', { eventID: record.eventID });
+    throw new NotAnEventError(`stream record ${record.eventID ?? '?'} holds no CloudEvent`);
+  }
+  const log = recordLogger({ correlationId: event.correlationid, orderId: event.subject });
+  try {
+    const messageId = await sender.send(toQueueMessage(event));
+    log.info('event relayed', { eventType: event.type, eventId: event.id, messageId });
+  } catch (error) {
+    const details =
+      error instanceof SendFailedError ? { code: error.code, senderFault: error.senderFault } : {};
+    log.error('event not relayed; the record is reported as a batch item failure', {
+      eventType: event.type,
+      eventId: event.id,
+      ...details,
+      error,
+    });
+    throw error;
+  }
+}
+
+export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
+  logger.addContext(context);
+  return processPartialResponse(event, relayRecord, processor, {
+    context,
+    throwOnFullBatchFailure: false,
+  });
+};
