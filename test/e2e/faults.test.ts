@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, type E2eCloud, startE2eCloud } from './harness.js';
+
+const ORDERS = 30;
+const SKUS = ['pen', 'ink', 'pad'];
+
+describe('the saga under injected faults (FAULT_FAIL_RATE=0.3, FAULT_DELAY_MS=100)', () => {
+  let cloud: E2eCloud;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    cloud = await startE2eCloud({ faults: { failRate: 0.3, delayMs: 100 } });
+    api = new ApiClient(cloud.apiUrl);
+    for (const sku of SKUS) await cloud.setStock(sku, 100, 100);
+  });
+
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+
+  it(`converges all ${ORDERS} orders and charges none of them twice`, async () => {
+    const placed = await Promise.all(
+      Array.from({ length: ORDERS }, (_, i) =>
+        api.placeOrder({ items: [{ sku: SKUS[i % SKUS.length], qty: 1 + (i % 3) }] }),
+      ),
+    );
+    expect(placed.map((p) => p.status)).toEqual(Array(ORDERS).fill(202));
+
+    const outcomes = await Promise.all(
+      placed.map((p) => api.waitForOutcome(String(p.body.orderId), 150_000)),
+    );
+
+    for (const [i, outcome] of outcomes.entries()) {
+      const orderId = String(placed[i]?.body.orderId);
+      const charged = (await cloud.paymentsOf(orderId)).filter((p) => p.status === 'CHARGED');
+      if (outcome.status === 'CONFIRMED') {
+        expect(charged).toEqual([expect.objectContaining({ amount: outcome.total })]);
+      } else {
+        expect(outcome.status).toBe('FAILED');
+        expect(charged).toEqual([]);
+      }
+    }
+    expect(cloud.logLinesMatching(/temporary|fault/i).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
+import { catalogKey, ItemKind, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
+import {
+  type FaultOptions,
+  type LocalCloud,
+  type LogLine,
+  startLocalCloud,
+} from '../../local/cloud.js';
+
+/** A JSON HTTP answer as the tests look at it. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/** Client of a running local cloud's HTTP API. */
+export class ApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  /** POST /orders with the given headers (an Idempotency-Key is generated unless given or null). */
+  async placeOrder(body: unknown, headers: Record<string, string | null> = {}): Promise<Answer> {
+    const sent: Record<string, string> = { 'content-type': 'application/json' };
+    const key =
+      headers['idempotency-key'] === undefined ? randomUUID() : headers['idempotency-key'];
+    if (key !== null) sent['idempotency-key'] = key;
+    for (const [name, value] of Object.entries(headers)) if (value !== null) sent[name] = value;
+    const response = await fetch(`${this.baseUrl}/orders`, {
+      method: 'POST',
+      headers: sent,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown>,
+    };
+  }
+
+  /** GET a path of the API. */
+  async get(path: string): Promise<Answer> {
+    const response = await fetch(`${this.baseUrl}${path}`);
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown>,
+    };
+  }
+
+  /** Polls GET /orders/{id} until the order is CONFIRMED or FAILED, or the time runs out. */
+  async waitForOutcome(
+    orderId: string,
+    timeoutMs = 60_000,
+    pollMs = 100,
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { status, body } = await this.get(`/orders/${orderId}`);
+      expect(status).toBe(200);
+      if (body.status === 'CONFIRMED' || body.status === 'FAILED') return body;
+      if (Date.now() > deadline)
+        throw new Error(`order ${orderId} still ${String(body.status)} after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+}
+
+/** A payment as the payments table holds it. */
+export interface PaymentRow {
+  paymentId: string;
+  amount: number;
+  status: string;
+}
+
+/** A running local cloud plus the few direct data operations the end-to-end tests need. */
+export interface E2eCloud {
+  readonly apiUrl: string;
+  readonly cloud: LocalCloud;
+  /** Sets a sku's catalog price and stock on hand (what `mini-ec stock set` does). */
+  setStock(sku: string, qty: number, price: number): Promise<void>;
+  stock(sku: string): Promise<{ available: number; reserved: number }>;
+  /** Payment items of an order (tombstones included: look at `status`). */
+  paymentsOf(orderId: string): Promise<PaymentRow[]>;
+  countOrders(): Promise<number>;
+  /** Sends an event to the orders queue as the relay would (a duplicate delivery). */
+  sendToOrdersQueue(event: unknown): Promise<void>;
+  /** Waits until the orders queue has no visible or in-flight message. */
+  waitForQueuesToDrain(timeoutMs?: number): Promise<void>;
+  /** Service names of the functions that logged a line with this correlation id. */
+  functionsThatLogged(correlationId: string): Set<string>;
+  logLinesMatching(pattern: RegExp): LogLine[];
+  functionAssets(): { name: string; assetDir: string }[];
+  stop(): Promise<void>;
+}
+
+/** Starts a whole local cloud on free ports, quiet, with its state in a temporary folder. */
+export async function startE2eCloud(
+  options: { faults?: FaultOptions; quiet?: boolean } = {},
+): Promise<E2eCloud> {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-e2e-'));
+  const lines: LogLine[] = [];
+  const cloud = await startLocalCloud({
+    port: 0,
+    stateDir,
+    outdir: path.join(stateDir, 'cdk.out'),
+    faults: options.faults,
+    console: false,
+    writeCloudJson: false,
+    onLog: (line) => lines.push(line),
+  });
+  const credentials = cloud.credentials;
+  const ddb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials }),
+  );
+  const sqs = new SQSClient({ endpoint: cloud.endpoints.sqs, region: cloud.region, credentials });
+  const output = (name: string): string => {
+    const value = cloud.outputs[name];
+    if (!value) throw new Error(`the local cloud has no output ${name}`);
+    return value;
+  };
+  const scanAll = async (table: string) => {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
+      items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  };
+
+  return {
+    apiUrl: cloud.apiUrl,
+    cloud,
+    async setStock(sku, qty, price) {
+      const now = new Date().toISOString();
+      await ddb.send(
+        new PutCommand({
+          TableName: output('OrdersTableName'),
+          Item: { ...catalogKey(sku), kind: ItemKind.catalog, sku, price, updatedAt: now },
+        }),
+      );
+      await ddb.send(
+        new PutCommand({
+          TableName: output('InventoryTableName'),
+          Item: {
+            ...stockKey(sku),
+            kind: ItemKind.stock,
+            sku,
+            available: qty,
+            reserved: 0,
+            updatedAt: now,
+          },
+        }),
+      );
+    },
+    async stock(sku) {
+      const { Item } = await ddb.send(
+        new GetCommand({
+          TableName: output('InventoryTableName'),
+          Key: stockKey(sku),
+          ConsistentRead: true,
+        }),
+      );
+      return { available: Number(Item?.available), reserved: Number(Item?.reserved) };
+    },
+    async paymentsOf(orderId) {
+      const { Item } = await ddb.send(
+        new GetCommand({
+          TableName: output('PaymentsTableName'),
+          Key: paymentKey(orderId),
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? [Item as PaymentRow] : [];
+    },
+    async countOrders() {
+      const items = await scanAll(output('OrdersTableName'));
+      return items.filter((item) => item.kind === ItemKind.order).length;
+    },
+    async sendToOrdersQueue(event) {
+      const e = event as { id: string; type: string; correlationid: string };
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: output('OrdersQueueUrl'),
+          MessageBody: JSON.stringify(event),
+          MessageAttributes: {
+            eventType: { DataType: 'String', StringValue: e.type },
+            eventId: { DataType: 'String', StringValue: e.id },
+            correlationId: { DataType: 'String', StringValue: e.correlationid },
+          },
+        }),
+      );
+    },
+    async waitForQueuesToDrain(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { Attributes } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: output('OrdersQueueUrl'),
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+            ],
+          }),
+        );
+        const pending =
+          Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+          Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+        if (pending === 0) return;
+        if (Date.now() > deadline) throw new Error(`orders queue still holds ${pending} messages`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    functionsThatLogged(correlationId) {
+      return new Set(
+        lines
+          .filter((l) => l.json?.correlation_id === correlationId)
+          .map((l) => String(l.json?.service)),
+      );
+    },
+    logLinesMatching(pattern) {
+      return lines.filter((l) => pattern.test(l.text));
+    },
+    functionAssets() {
+      return cloud.functions.map((f) => ({ name: f.displayName, assetDir: f.assetDir }));
+    },
+    async stop() {
+      await cloud.stop();
+      ddb.destroy();
+      sqs.destroy();
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, type E2eCloud, startE2eCloud } from './harness.js';
+
+describe('the order saga on the local cloud', () => {
+  let cloud: E2eCloud;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    cloud = await startE2eCloud();
+    api = new ApiClient(cloud.apiUrl);
+  });
+
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+
+  it('runs the seed demo: one coffee, a replayed double submit, CONFIRMED, then OUT_OF_STOCK', async () => {
+    await cloud.setStock('coffee', 1, 500);
+    const order = { items: [{ sku: 'coffee', qty: 1 }] };
+    const headers = { 'idempotency-key': 'demo-001', 'x-correlation-id': 'cid-demo-001' };
+
+    const first = await api.placeOrder(order, headers);
+    const again = await api.placeOrder(order, headers);
+
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ status: 'PENDING', correlationId: 'cid-demo-001' });
+    expect(first.headers.get('location')).toBe(`/orders/${String(first.body.orderId)}`);
+    expect(first.headers.get('x-correlation-id')).toBe('cid-demo-001');
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+    const settled = await api.waitForOutcome(String(first.body.orderId));
+    expect(settled).toMatchObject({ status: 'CONFIRMED', total: 500, currency: 'JPY' });
+    expect(await cloud.stock('coffee')).toMatchObject({ available: 0 });
+
+    const next = await api.placeOrder(order, { 'idempotency-key': 'demo-002' });
+    expect(next.status).toBe(202);
+    const failed = await api.waitForOutcome(String(next.body.orderId));
+    expect(failed).toMatchObject({ status: 'FAILED', reason: 'OUT_OF_STOCK' });
+    expect(await cloud.paymentsOf(String(next.body.orderId))).toEqual([]);
+  });
+
+  it('answers 422 to the same key with another body, and writes nothing for it', async () => {
+    await cloud.setStock('tea', 10, 300);
+    const key = randomUUID();
+    const first = await api.placeOrder(
+      { items: [{ sku: 'tea', qty: 1 }] },
+      { 'idempotency-key': key },
+    );
+    const ordersBefore = await cloud.countOrders();
+    const other = await api.placeOrder(
+      { items: [{ sku: 'tea', qty: 2 }] },
+      { 'idempotency-key': key },
+    );
+
+    expect(first.status).toBe(202);
+    expect(other.status).toBe(422);
+    expect(other.headers.get('content-type')).toContain('application/problem+json');
+    expect(other.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', status: 422 });
+    expect(await cloud.countOrders()).toBe(ordersBefore);
+  });
+
+  it('creates one order for two concurrent requests with one key', async () => {
+    await cloud.setStock('mug', 10, 1200);
+    const before = await cloud.countOrders();
+    const key = randomUUID();
+    const body = { items: [{ sku: 'mug', qty: 1 }] };
+
+    const answers = await Promise.all([
+      api.placeOrder(body, { 'idempotency-key': key }),
+      api.placeOrder(body, { 'idempotency-key': key }),
+    ]);
+
+    const statuses = answers.map((a) => a.status).sort();
+    expect(
+      [
+        ['202', '202'],
+        ['202', '409'],
+      ].map(String),
+    ).toContain(statuses.map(String).join(','));
+    const accepted = answers.filter((a) => a.status === 202).map((a) => a.body.orderId);
+    expect(new Set(accepted).size).toBe(1);
+    expect(await cloud.countOrders()).toBe(before + 1);
+  });
+
+  it('releases the reservation and ends FAILED/PAYMENT_DECLINED when the payment is declined', async () => {
+    await cloud.setStock('watch', 3, 150_000);
+    const placed = await api.placeOrder({ items: [{ sku: 'watch', qty: 1 }] });
+
+    const settled = await api.waitForOutcome(String(placed.body.orderId));
+
+    expect(settled).toMatchObject({ status: 'FAILED', reason: 'PAYMENT_DECLINED' });
+    expect(await cloud.stock('watch')).toMatchObject({ available: 3, reserved: 0 });
+    const events = await api.get(`/orders/${String(placed.body.orderId)}/events`);
+    const types = (events.body.events as { type: string }[]).map((e) => e.type);
+    expect(types).toEqual([
+      'order.placed.v1',
+      'inventory.reserved.v1',
+      'inventory.released.v1',
+      'order.failed.v1',
+    ]);
+  });
+
+  it('charges once when the same order.placed event is delivered twice', async () => {
+    await cloud.setStock('beans', 5, 800);
+    const placed = await api.placeOrder({ items: [{ sku: 'beans', qty: 2 }] });
+    const orderId = String(placed.body.orderId);
+    await api.waitForOutcome(orderId);
+    const events = await api.get(`/orders/${orderId}/events`);
+    const placedEvent = (events.body.events as { type: string }[]).find(
+      (e) => e.type === 'order.placed.v1',
+    );
+
+    await cloud.sendToOrdersQueue(placedEvent);
+    await cloud.waitForQueuesToDrain();
+
+    const payments = await cloud.paymentsOf(orderId);
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({ amount: 1600, status: 'CHARGED' });
+    expect(await cloud.stock('beans')).toMatchObject({ available: 3 });
+  });
+
+  it('carries the correlation ID into log lines of all five functions', async () => {
+    await cloud.setStock('cookie', 5, 200);
+    const correlationId = `cid-${randomUUID()}`;
+    const placed = await api.placeOrder(
+      { items: [{ sku: 'cookie', qty: 1 }] },
+      { 'x-correlation-id': correlationId },
+    );
+    await api.waitForOutcome(String(placed.body.orderId));
+    await cloud.waitForQueuesToDrain();
+
+    const functions = cloud.functionsThatLogged(correlationId);
+    expect([...functions].sort()).toEqual([
+      'api',
+      'inventory',
+      'outbox-relay',
+      'payment',
+      'worker',
+    ]);
+  });
+});
