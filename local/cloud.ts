@@ -1,7 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { LOCAL_CREDENTIALS, LOCAL_REGION_CONFIG } from './emulators/credentials.js';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION_CONFIG,
+  localCredentials,
+} from './emulators/credentials.js';
 import { DynamoDbService } from './emulators/dynamodb.js';
 import { SqsService } from './emulators/sqs.js';
 import { HttpApiService } from './http/http-api.js';
@@ -199,7 +203,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       const streams = new DynamoDBStreamsClient({
         endpoint: dynamodb.endpoint,
         ...LOCAL_REGION_CONFIG,
-        credentials: LOCAL_CREDENTIALS,
+        credentials: localCredentials(),
       });
       const log = (m: string) => logs.system(m);
       for (const esm of esms) {
@@ -365,6 +369,8 @@ function baseEnvironment(fn: FunctionDef): Record<string, string> {
     AWS_LAMBDA_LOG_STREAM_NAME: `${date}/[$LATEST]${crypto.randomUUID().replace(/-/g, '')}`,
     AWS_LAMBDA_LOG_FORMAT: fn.logFormat,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    // Lambda runs the template's Node.js runtime; a laptop's older Node is not the function's concern.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 

@@ -9,6 +9,7 @@ import { type LocalCloud, StartupError, startLocalCloud } from './cloud.js';
 import { faultsFromEnv } from './template/synth.js';
 
 const started = performance.now();
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
   options: {
     persist: { type: 'boolean', default: false },

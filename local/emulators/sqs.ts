@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { freePort } from '../ports.js';
 import type { Service } from '../service.js';
 import type { QueueDef } from '../template/stack.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION_CONFIG } from './credentials.js';
+import { LOCAL_REGION_CONFIG, localCredentials } from './credentials.js';
+import { type EmbeddedFauxqs, startEmbeddedFauxqs } from './fauxqs.js';
 
 /** Queue properties of the template that are SQS queue attributes of the same name. */
 const ATTRIBUTES = [
@@ -44,7 +44,7 @@ interface SavedMessage {
  */
 export class SqsService implements Service {
   readonly name = 'SQS (fauxqs)';
-  private server?: FauxqsServer;
+  private server?: EmbeddedFauxqs;
   endpoint = '';
   client?: SQSClient;
   readonly urls = new Map<string, string>();
@@ -53,12 +53,12 @@ export class SqsService implements Service {
 
   async start(): Promise<void> {
     const port = await freePort();
-    this.server = await startFauxqs({ port, logger: false, host: 'localhost' });
-    this.endpoint = `http://127.0.0.1:${this.server.port}`;
+    this.server = await startEmbeddedFauxqs(port);
+    this.endpoint = this.server.endpoint;
     this.client = new SQSClient({
       endpoint: this.endpoint,
       ...LOCAL_REGION_CONFIG,
-      credentials: LOCAL_CREDENTIALS,
+      credentials: localCredentials(),
     });
     for (const queue of this.options.queues) {
       const attributes: Record<string, string> = {};
@@ -69,9 +69,9 @@ export class SqsService implements Service {
       const redrive = queue.properties.RedrivePolicy;
       if (redrive !== undefined)
         attributes.RedrivePolicy = typeof redrive === 'string' ? redrive : JSON.stringify(redrive);
-      const created = this.server.createQueue(queue.name, { attributes });
-      this.urls.set(queue.logicalId, created.queueUrl);
-      this.options.onQueue?.(queue.logicalId, created.queueUrl);
+      const { url } = this.server.createQueue(queue.name, attributes);
+      this.urls.set(queue.logicalId, url);
+      this.options.onQueue?.(queue.logicalId, url);
     }
     await this.restore();
   }
