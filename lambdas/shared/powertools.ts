@@ -28,13 +28,8 @@ export async function withCorrelation<T>(
   }
 }
 
-/** What use cases need to log: a port that the Powertools Logger (or a child of it) satisfies. */
-export interface Log {
-  debug(message: string, ...extra: object[]): void;
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
-}
+/** What use cases need to log: the Powertools Logger (or a child of it) satisfies it. */
+export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /**
  * A logger for one record of a batch processed in parallel: a child of the function's logger

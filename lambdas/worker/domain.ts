@@ -1,0 +1,85 @@
+/**
+ * Saga rules, free of I/O: what to do after each participant's reply, when to give up, and
+ * how long to wait before the next attempt.
+ */
+import type { InventoryReply, OrderLine, PaymentReply } from '../shared/commands.js';
+
+/** Why an order ended FAILED. */
+export type FailureReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'GAVE_UP';
+/** A compensating command: undo a reservation or a charge. */
+export type Compensation = 'refund' | 'release';
+
+/** End the order FAILED after the compensations, in this order. */
+export type FailDecision = { next: 'fail'; reason: FailureReason; compensate: Compensation[] };
+/** The next step of the saga. */
+export type Decision = { next: 'charge' } | { next: 'confirm'; paymentId: string } | FailDecision;
+
+/** Giving up undoes everything that may have happened: refund first, then release. */
+export const GIVE_UP: FailDecision = {
+  next: 'fail',
+  reason: 'GAVE_UP',
+  compensate: ['refund', 'release'],
+};
+
+/** After `reserve`: charge; or fail OUT_OF_STOCK; a reservation released earlier means an earlier attempt gave up. */
+export function decideAfterReserve(reply: InventoryReply): { next: 'charge' } | FailDecision {
+  if (reply.outcome === 'RESERVED') return { next: 'charge' };
+  if (reply.outcome === 'REJECTED' && reply.reason === 'OUT_OF_STOCK') {
+    return { next: 'fail', reason: 'OUT_OF_STOCK', compensate: [] };
+  }
+  return GIVE_UP;
+}
+
+/** After `charge`: confirm; or give the stock back and fail PAYMENT_DECLINED; a voided payment means an earlier attempt gave up. */
+export function decideAfterCharge(
+  reply: PaymentReply,
+): { next: 'confirm'; paymentId: string } | FailDecision {
+  if (reply.outcome === 'CHARGED') return { next: 'confirm', paymentId: reply.paymentId };
+  if (reply.outcome === 'REJECTED' && reply.reason === 'PAYMENT_DECLINED') {
+    return { next: 'fail', reason: 'PAYMENT_DECLINED', compensate: ['release'] };
+  }
+  return GIVE_UP;
+}
+
+/** True when this receive is the last the queue allows before the message moves to the DLQ. */
+export const isLastAttempt = (receiveCount: number, maxReceiveCount: number): boolean =>
+  receiveCount >= maxReceiveCount;
+
+export const BACKOFF_BASE_SECONDS = 1;
+export const BACKOFF_CAP_SECONDS = 60;
+
+/**
+ * Seconds before attempt `attempt + 1`: exponential (base 1 s, doubling per attempt, capped at
+ * 60 s) with "equal jitter" — half fixed, half random — so retries spread out yet never come
+ * back at once. Whole seconds, at least 1 (what ChangeMessageVisibility takes).
+ */
+export function backoffSeconds(attempt: number, random: () => number = Math.random): number {
+  const exponent = Math.max(0, Math.floor(attempt) - 1);
+  const ceiling = Math.min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** Math.min(exponent, 30));
+  const seconds = ceiling / 2 + random() * (ceiling / 2);
+  return Math.max(1, Math.min(BACKOFF_CAP_SECONDS, Math.round(seconds)));
+}
+
+/** The facts of an order.placed.v1 event the saga needs. */
+export interface PlacedOrder {
+  orderId: string;
+  items: OrderLine[];
+  total: number;
+  currency: string;
+}
+
+/** Reads the `data` of an order.placed.v1 event; undefined when it lacks what the saga needs. */
+export function parsePlacedOrder(data: unknown): PlacedOrder | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const d = data as Record<string, unknown>;
+  if (typeof d.orderId !== 'string' || !Array.isArray(d.items) || d.items.length === 0)
+    return undefined;
+  if (!Number.isSafeInteger(d.total) || typeof d.currency !== 'string') return undefined;
+  const items: OrderLine[] = [];
+  for (const item of d.items as unknown[]) {
+    const line = item as Partial<OrderLine> | null;
+    if (typeof line?.sku !== 'string' || !Number.isInteger(line.qty)) return undefined;
+    items.push({ sku: line.sku, qty: line.qty as number });
+  }
+  return { orderId: d.orderId, items, total: d.total as number, currency: d.currency };
+}

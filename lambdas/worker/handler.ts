@@ -1,0 +1,124 @@
+/**
+ * worker λ: the orders queue (filtered by the stack to order.placed.v1) → the order saga.
+ * Each CloudEvent id is processed once (Powertools idempotency); a record that failed is a batch
+ * item failure whose next attempt is delayed by exponential backoff with jitter.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { requireEnv, requireNumberEnv } from '../shared/config.js';
+import { newDocumentClient } from '../shared/dynamodb.js';
+import { ENV } from '../shared/env-names.js';
+import { asCloudEvent } from '../shared/events.js';
+import { type Log, logger, recordLogger } from '../shared/powertools.js';
+import { backoffSeconds, isLastAttempt, parsePlacedOrder } from './domain.js';
+import { LambdaParticipants } from './lambda-participants.js';
+import { DynamoSagaOrderStore } from './order-store.js';
+import { RetryQueue } from './retry-queue.js';
+import { OrderSaga, type SagaInput, type SagaOutcome } from './saga.js';
+
+const config = {
+  ordersTable: requireEnv(ENV.ordersTable),
+  idempotencyTable: requireEnv(ENV.idempotencyTable),
+  queueUrl: requireEnv(ENV.ordersQueueUrl),
+  inventoryFunction: requireEnv(ENV.inventoryFunction),
+  paymentFunction: requireEnv(ENV.paymentFunction),
+  maxReceiveCount: requireNumberEnv(ENV.maxReceiveCount, 1, 1000),
+  invokeTimeoutMs: requireNumberEnv(ENV.invokeTimeoutMs, 100, 900_000),
+};
+
+const lambda = new LambdaClient({
+  requestHandler: { requestTimeout: config.invokeTimeoutMs },
+  maxAttempts: 1,
+});
+const saga = new OrderSaga(
+  new LambdaParticipants(
+    lambda,
+    { inventory: config.inventoryFunction, payment: config.paymentFunction },
+    config.invokeTimeoutMs,
+  ),
+  new DynamoSagaOrderStore(newDocumentClient(), config.ordersTable),
+);
+// The endpoint is the one the environment resolves, never the queue URL's host.
+const retryQueue = new RetryQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.queueUrl);
+const processor = new BatchProcessor(EventType.SQS);
+
+const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'eventId' });
+/** The saga at most once per CloudEvent id (not per SQS message: the relay may send one event twice). */
+const runOncePerEvent = makeIdempotent(
+  async (delivery: { eventId: string; input: SagaInput }, log: Log): Promise<SagaOutcome> =>
+    saga.run(delivery.input, log),
+  {
+    persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable }),
+    config: idempotencyConfig,
+  },
+);
+
+/** An orders-queue message that is not an order.placed.v1 event the saga can read. */
+class MalformedEventError extends Error {
+  override readonly name = 'MalformedEventError';
+}
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const event = asCloudEvent(safeJson(record.body));
+  const order = event?.type === 'order.placed.v1' ? parsePlacedOrder(event.data) : undefined;
+  if (!event || !order) {
+    logger.error('message is not an order.placed.v1 event; it will go to the DLQ', {
+      messageId: record.messageId,
+    });
+    throw new MalformedEventError(`message ${record.messageId} is not an order.placed.v1 event`);
+  }
+  const log = recordLogger({ correlationId: event.correlationid, orderId: order.orderId });
+  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+  const input: SagaInput = {
+    order,
+    correlationId: event.correlationid,
+    sagaId: event.sagaid,
+    lastAttempt: isLastAttempt(attempt, config.maxReceiveCount),
+  };
+  try {
+    const outcome = await runOncePerEvent({ eventId: event.id, input }, log);
+    log.info(`saga done: ${outcome.result}`, { eventId: event.id, attempt, outcome });
+  } catch (error) {
+    if (error instanceof IdempotencyAlreadyInProgressError) {
+      // Another delivery of the same event is running; its own message stays until it succeeds.
+      log.warn('this event is being processed by another delivery: acknowledged', {
+        eventId: event.id,
+      });
+      return;
+    }
+    const delay = backoffSeconds(attempt);
+    log.warn('saga attempt failed; retrying later', {
+      eventId: event.id,
+      attempt,
+      retryInSeconds: delay,
+      error,
+    });
+    await retryQueue.retryIn(record.receiptHandle, delay, log);
+    throw error;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = async (event: SQSEvent, context: Context) => {
+  logger.addContext(context);
+  idempotencyConfig.registerLambdaContext(context);
+  return processPartialResponse(event, handleRecord, processor, {
+    context,
+    throwOnFullBatchFailure: false,
+  });
+};

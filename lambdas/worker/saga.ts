@@ -1,0 +1,215 @@
+/**
+ * The order saga: reserve → charge → confirm. Permanent refusals end the order FAILED after
+ * compensating; a transient failure is retried later (the caller's backoff), except on the
+ * last allowed attempt, which compensates and ends the order FAILED (GAVE_UP) so no order
+ * stays PENDING forever.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  buildEvent,
+  type CloudEvent,
+  EVENT_SOURCES,
+  type EventData,
+  type EventType,
+} from '../shared/events.js';
+import type { Log } from '../shared/powertools.js';
+import {
+  type Compensation,
+  type Decision,
+  decideAfterCharge,
+  decideAfterReserve,
+  GIVE_UP,
+  type PlacedOrder,
+} from './domain.js';
+import { CompensationFailedError, TransientError } from './errors.js';
+import type { ParticipantsPort, SagaOrderStore } from './ports.js';
+
+/** One delivery of an order.placed.v1 event. */
+export interface SagaInput {
+  order: PlacedOrder;
+  correlationId: string;
+  sagaId: string;
+  /** True on the last receive the queue allows: a transient failure then gives up. */
+  lastAttempt: boolean;
+}
+
+/** How the delivery ended. SKIPPED: the order was not PENDING (or missing): nothing repeated. */
+export type SagaOutcome =
+  | { result: 'CONFIRMED' }
+  | { result: 'FAILED'; reason: string }
+  | { result: 'SKIPPED'; status: string };
+
+/** Where the forward path ends: confirm, or fail with compensations. */
+type Outcome = Exclude<Decision, { next: 'charge' }>;
+
+/** What one run learned on its way (for the compensation events). */
+interface RunState {
+  paymentId?: string;
+}
+
+/** Tuning of in-process compensation retries. */
+export interface SagaOptions {
+  compensationAttempts: number;
+  compensationBackoffMs: number;
+}
+
+/** Runs the saga of one order over the participants and the orders table. */
+export class OrderSaga {
+  constructor(
+    private readonly participants: ParticipantsPort,
+    private readonly store: SagaOrderStore,
+    private readonly options: SagaOptions = { compensationAttempts: 3, compensationBackoffMs: 100 },
+  ) {}
+
+  /** Runs (or resumes) the saga of the order; throws TransientError when it should be retried later. */
+  async run(input: SagaInput, log: Log): Promise<SagaOutcome> {
+    const { orderId } = input.order;
+    const current = await this.store.getOrder(orderId);
+    if (!current || current.status !== 'PENDING') {
+      const status = current?.status ?? 'MISSING';
+      log.info(`order is ${status}: nothing to do`, { status });
+      return { result: 'SKIPPED', status };
+    }
+    const state: RunState = {};
+    let decision: Outcome;
+    try {
+      decision = await this.forward(input, state, log);
+    } catch (error) {
+      if (!(error instanceof TransientError) || !input.lastAttempt) throw error;
+      log.warn('last attempt failed transiently: compensating and giving up', { error });
+      decision = GIVE_UP;
+    }
+    if (decision.next === 'confirm') return this.confirm(input, log);
+    return this.fail(input, state, decision.reason, decision.compensate, log);
+  }
+
+  /** reserve → charge; the decision to confirm or to fail. */
+  private async forward(input: SagaInput, state: RunState, log: Log): Promise<Outcome> {
+    const { order, correlationId } = input;
+    const reserved = await this.participants.inventory({
+      command: 'reserve',
+      orderId: order.orderId,
+      items: order.items,
+      correlationId,
+    });
+    log.info(`reserve: ${reserved.outcome}`, { reply: reserved });
+    const afterReserve = decideAfterReserve(reserved);
+    if (afterReserve.next !== 'charge') return afterReserve;
+    await this.record(input, 'inventory.reserved.v1', { orderId: order.orderId });
+
+    const charged = await this.participants.payment({
+      command: 'charge',
+      orderId: order.orderId,
+      amount: order.total,
+      currency: order.currency,
+      correlationId,
+    });
+    log.info(`charge: ${charged.outcome}`, { reply: charged });
+    const afterCharge = decideAfterCharge(charged);
+    if (afterCharge.next === 'confirm') {
+      await this.record(input, 'payment.charged.v1', {
+        orderId: order.orderId,
+        paymentId: afterCharge.paymentId,
+        amount: order.total,
+        currency: order.currency,
+      });
+      state.paymentId = afterCharge.paymentId;
+    }
+    return afterCharge;
+  }
+
+  private async confirm(input: SagaInput, log: Log): Promise<SagaOutcome> {
+    const { order } = input;
+    const event = this.event(input, 'order.confirmed.v1', {
+      orderId: order.orderId,
+      total: order.total,
+      currency: order.currency,
+    });
+    const changed = await this.store.finish(order.orderId, { status: 'CONFIRMED', event });
+    log.info(changed ? 'order CONFIRMED' : 'order was finished meanwhile by another delivery');
+    return { result: 'CONFIRMED' };
+  }
+
+  private async fail(
+    input: SagaInput,
+    state: RunState,
+    reason: string,
+    compensate: Compensation[],
+    log: Log,
+  ): Promise<SagaOutcome> {
+    const { order, correlationId } = input;
+    for (const step of compensate) {
+      if (step === 'refund') {
+        const reply = await this.compensate(
+          () =>
+            this.participants.payment({ command: 'refund', orderId: order.orderId, correlationId }),
+          'refund',
+          log,
+        );
+        log.info(`refund: ${reply.outcome}`, { reply });
+        const { paymentId } = state;
+        await this.record(input, 'payment.refunded.v1', {
+          orderId: order.orderId,
+          ...(paymentId ? { paymentId } : {}),
+        });
+      } else {
+        const reply = await this.compensate(
+          () =>
+            this.participants.inventory({
+              command: 'release',
+              orderId: order.orderId,
+              correlationId,
+            }),
+          'release',
+          log,
+        );
+        log.info(`release: ${reply.outcome}`, { reply });
+        await this.record(input, 'inventory.released.v1', { orderId: order.orderId });
+      }
+    }
+    const event = this.event(input, 'order.failed.v1', { orderId: order.orderId, reason });
+    const changed = await this.store.finish(order.orderId, { status: 'FAILED', reason, event });
+    log.info(
+      changed ? `order FAILED: ${reason}` : 'order was finished meanwhile by another delivery',
+      { reason },
+    );
+    return { result: 'FAILED', reason };
+  }
+
+  /** A compensation, retried in-process on transient failures with a short exponential backoff. */
+  private async compensate<T>(command: () => Promise<T>, name: string, log: Log): Promise<T> {
+    const { compensationAttempts, compensationBackoffMs } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await command();
+      } catch (error) {
+        if (!(error instanceof TransientError)) throw error;
+        if (attempt >= compensationAttempts) {
+          log.error(`${name} failed ${attempt} times; the message will be retried`, { error });
+          throw new CompensationFailedError(`${name} failed ${attempt} times`, { cause: error });
+        }
+        log.warn(`${name}: temporary failure, retrying`, { attempt, error });
+        await sleep(compensationBackoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      }
+    }
+  }
+
+  private record<T extends EventType>(
+    input: SagaInput,
+    type: T,
+    data: EventData[T],
+  ): Promise<void> {
+    return this.store.recordStep(this.event(input, type, data) as CloudEvent);
+  }
+
+  private event<T extends EventType>(input: SagaInput, type: T, data: EventData[T]): CloudEvent<T> {
+    return buildEvent({
+      type,
+      source: EVENT_SOURCES.worker,
+      orderId: input.order.orderId,
+      correlationId: input.correlationId,
+      sagaId: input.sagaId,
+      data,
+    });
+  }
+}

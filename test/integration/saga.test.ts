@@ -1,0 +1,252 @@
+/**
+ * The order saga end to end below the Lambda layer: orders placed by the api use case, run by
+ * the worker's saga, with the real inventory and payment use cases, all on DynamoDB Local.
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoOrderStore } from '../../lambdas/api/order-store.js';
+import { PlaceOrder, ReadOrders } from '../../lambdas/api/use-cases.js';
+import { DynamoInventoryStore } from '../../lambdas/inventory/inventory-store.js';
+import { Inventory } from '../../lambdas/inventory/use-cases.js';
+import { DynamoPaymentStore } from '../../lambdas/payment/payment-store.js';
+import { Payments } from '../../lambdas/payment/use-cases.js';
+import { catalogKey, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
+import { logger } from '../../lambdas/shared/powertools.js';
+import { parsePlacedOrder } from '../../lambdas/worker/domain.js';
+import { CompensationFailedError, TransientError } from '../../lambdas/worker/errors.js';
+import { DynamoSagaOrderStore } from '../../lambdas/worker/order-store.js';
+import { OrderSaga, type SagaInput } from '../../lambdas/worker/saga.js';
+import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
+import { InProcessParticipants } from './fixtures/in-process-participants.js';
+
+const PAYMENT_LIMIT = 10_000;
+let dynamo: LocalDynamo;
+let tables: { orders: string; inventory: string; payments: string };
+let placeOrder: PlaceOrder;
+let readOrders: ReadOrders;
+let participants: InProcessParticipants;
+let saga: OrderSaga;
+
+beforeAll(async () => {
+  logger.setLogLevel('SILENT');
+  dynamo = await startLocalDynamo();
+  tables = {
+    orders: await dynamo.createTable('orders'),
+    inventory: await dynamo.createTable('inventory'),
+    payments: await dynamo.createTable('payments'),
+  };
+  const orderStore = new DynamoOrderStore(dynamo.db, tables.orders);
+  placeOrder = new PlaceOrder(orderStore, 'JPY');
+  readOrders = new ReadOrders(orderStore);
+});
+afterAll(async () => {
+  await dynamo?.stop();
+});
+beforeEach(() => {
+  participants = new InProcessParticipants(
+    new Inventory(new DynamoInventoryStore(dynamo.db, tables.inventory)),
+    new Payments(new DynamoPaymentStore(dynamo.db, tables.payments), PAYMENT_LIMIT),
+  );
+  saga = new OrderSaga(participants, new DynamoSagaOrderStore(dynamo.db, tables.orders), {
+    compensationAttempts: 3,
+    compensationBackoffMs: 1,
+  });
+});
+
+let skuCounter = 0;
+/** A fresh sku with a catalog price and stock on hand. */
+async function newSku(price: number, available: number): Promise<string> {
+  skuCounter += 1;
+  const sku = `sku-${skuCounter}`;
+  await dynamo.db.send(
+    new PutCommand({
+      TableName: tables.orders,
+      Item: { ...catalogKey(sku), kind: 'CATALOG', sku, price },
+    }),
+  );
+  await dynamo.db.send(
+    new PutCommand({
+      TableName: tables.inventory,
+      Item: { ...stockKey(sku), kind: 'STOCK', sku, available, reserved: 0 },
+    }),
+  );
+  return sku;
+}
+
+/** Places an order through the api use case and returns the saga input its order.placed.v1 event carries. */
+async function place(sku: string, qty: number, lastAttempt = false): Promise<SagaInput> {
+  const { orderId } = await placeOrder.execute({
+    idempotencyKey: `k-${sku}-${Math.random()}`,
+    request: { items: [{ sku, qty }] },
+    correlationId: `cid-${sku}`,
+    attemptId: 'a1',
+  });
+  const [placed] = await readOrders.getEvents(orderId);
+  const order = parsePlacedOrder(placed?.data);
+  if (!placed || !order) throw new Error('no order.placed.v1 event');
+  return { order, correlationId: placed.correlationid, sagaId: placed.sagaid, lastAttempt };
+}
+
+const stockOf = async (sku: string) => {
+  const { Item } = await dynamo.db.send(
+    new GetCommand({ TableName: tables.inventory, Key: stockKey(sku), ConsistentRead: true }),
+  );
+  return { available: Item?.available, reserved: Item?.reserved };
+};
+const paymentOf = async (orderId: string) =>
+  (
+    await dynamo.db.send(
+      new GetCommand({
+        TableName: tables.payments,
+        Key: paymentKey(orderId),
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+const eventTypes = async (orderId: string) =>
+  (await readOrders.getEvents(orderId)).map((e) => e.type);
+
+describe('order saga', () => {
+  it('reserves, charges the total and confirms, writing each step as an event', async () => {
+    const sku = await newSku(500, 5);
+    const input = await place(sku, 2);
+
+    const outcome = await saga.run(input, logger);
+
+    expect(outcome).toEqual({ result: 'CONFIRMED' });
+    expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({ status: 'CONFIRMED' });
+    expect(await stockOf(sku)).toEqual({ available: 3, reserved: 2 });
+    expect(await paymentOf(input.order.orderId)).toMatchObject({
+      status: 'CHARGED',
+      amount: 1000,
+      currency: 'JPY',
+    });
+    expect(await eventTypes(input.order.orderId)).toEqual([
+      'order.placed.v1',
+      'inventory.reserved.v1',
+      'payment.charged.v1',
+      'order.confirmed.v1',
+    ]);
+    const events = await readOrders.getEvents(input.order.orderId);
+    expect(new Set(events.map((e) => e.correlationid))).toEqual(new Set([input.correlationId]));
+    expect(participants.sent.every((c) => c.correlationId === input.correlationId)).toBe(true);
+  });
+
+  it('fails OUT_OF_STOCK without charging', async () => {
+    const sku = await newSku(500, 1);
+    const input = await place(sku, 2);
+
+    const outcome = await saga.run(input, logger);
+
+    expect(outcome).toEqual({ result: 'FAILED', reason: 'OUT_OF_STOCK' });
+    expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({
+      status: 'FAILED',
+      reason: 'OUT_OF_STOCK',
+    });
+    expect(participants.count('charge')).toBe(0);
+    expect(await stockOf(sku)).toEqual({ available: 1, reserved: 0 });
+    expect(await eventTypes(input.order.orderId)).toEqual(['order.placed.v1', 'order.failed.v1']);
+  });
+
+  it('releases the reservation when the payment is declined, then fails PAYMENT_DECLINED', async () => {
+    const sku = await newSku(PAYMENT_LIMIT + 1, 3);
+    const input = await place(sku, 1);
+
+    const outcome = await saga.run(input, logger);
+
+    expect(outcome).toEqual({ result: 'FAILED', reason: 'PAYMENT_DECLINED' });
+    expect(await stockOf(sku)).toEqual({ available: 3, reserved: 0 });
+    expect(await paymentOf(input.order.orderId)).toBeUndefined();
+    expect(await eventTypes(input.order.orderId)).toEqual([
+      'order.placed.v1',
+      'inventory.reserved.v1',
+      'inventory.released.v1',
+      'order.failed.v1',
+    ]);
+  });
+
+  it('does nothing for an order that is no longer PENDING (a repeated delivery charges nobody twice)', async () => {
+    const sku = await newSku(500, 5);
+    const input = await place(sku, 1);
+    await saga.run(input, logger);
+    const commandsBefore = participants.sent.length;
+
+    const again = await saga.run(input, logger);
+
+    expect(again).toEqual({ result: 'SKIPPED', status: 'CONFIRMED' });
+    expect(participants.sent.length).toBe(commandsBefore);
+  });
+
+  it('charges once when two deliveries of one order run at the same time', async () => {
+    const sku = await newSku(500, 5);
+    const input = await place(sku, 1);
+
+    const outcomes = await Promise.all([saga.run(input, logger), saga.run(input, logger)]);
+
+    expect(
+      outcomes.map((o) => o.result).filter((r) => r === 'CONFIRMED').length,
+    ).toBeGreaterThanOrEqual(1);
+    expect(await stockOf(sku)).toEqual({ available: 4, reserved: 1 });
+    expect((await paymentOf(input.order.orderId))?.status).toBe('CHARGED');
+    expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({ status: 'CONFIRMED' });
+  });
+
+  it('leaves the order PENDING on a transient failure before the last attempt, and the retry completes it without a second reservation', async () => {
+    const sku = await newSku(500, 5);
+    const input = await place(sku, 1);
+    participants.failNext.charge = 1;
+
+    await expect(saga.run(input, logger)).rejects.toBeInstanceOf(TransientError);
+    expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({ status: 'PENDING' });
+
+    const retried = await saga.run(input, logger);
+
+    expect(retried).toEqual({ result: 'CONFIRMED' });
+    expect(await stockOf(sku)).toEqual({ available: 4, reserved: 1 });
+    expect(participants.count('reserve')).toBe(2);
+  });
+
+  it('on the last attempt, compensates a transient failure (refund, release) and fails GAVE_UP', async () => {
+    const sku = await newSku(500, 5);
+    const input = await place(sku, 2, true);
+    participants.failNext.charge = 1;
+
+    const outcome = await saga.run(input, logger);
+
+    expect(outcome).toEqual({ result: 'FAILED', reason: 'GAVE_UP' });
+    expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
+    expect(await paymentOf(input.order.orderId)).toMatchObject({ status: 'VOIDED' });
+    expect(await eventTypes(input.order.orderId)).toEqual([
+      'order.placed.v1',
+      'inventory.reserved.v1',
+      'payment.refunded.v1',
+      'inventory.released.v1',
+      'order.failed.v1',
+    ]);
+  });
+
+  it('retries a compensation in process before giving up on it', async () => {
+    const sku = await newSku(500, 5);
+    const input = await place(sku, 1, true);
+    participants.failNext.charge = 1;
+    participants.failNext.release = 2;
+
+    const outcome = await saga.run(input, logger);
+
+    expect(outcome).toEqual({ result: 'FAILED', reason: 'GAVE_UP' });
+    expect(participants.count('release')).toBe(3);
+    expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
+  });
+
+  it('keeps the order PENDING (for the DLQ) when even the compensation keeps failing on the last attempt', async () => {
+    const sku = await newSku(500, 5);
+    const input = await place(sku, 1, true);
+    participants.failNext.charge = 1;
+    participants.failNext.refund = 10;
+
+    await expect(saga.run(input, logger)).rejects.toBeInstanceOf(CompensationFailedError);
+
+    expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({ status: 'PENDING' });
+    expect(participants.count('refund')).toBe(3);
+  });
+});
