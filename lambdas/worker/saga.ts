@@ -65,7 +65,7 @@ export class OrderSaga {
   async run(input: SagaInput, log: Log): Promise<SagaOutcome> {
     const { orderId } = input.order;
     const current = await this.store.getOrder(orderId);
-    if (!current || current.status !== 'PENDING') {
+    if (current?.status !== 'PENDING') {
       const status = current?.status ?? 'MISSING';
       log.info(`order is ${status}: nothing to do`, { status });
       return { result: 'SKIPPED', status };
