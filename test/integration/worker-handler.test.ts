@@ -1,0 +1,237 @@
+/**
+ * The worker handler itself, on real SQS messages (fauxqs) and DynamoDB Local, reaching the
+ * real inventory and payment handlers through the Lambda Invoke API (a minimal in-test Invoke
+ * endpoint that AWS_ENDPOINT_URL_LAMBDA points at, as the local cloud does).
+ */
+import { createServer, type Server } from 'node:http';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
+import { type LocalSqs, startLocalSqs } from '../support/sqs.js';
+import { lambdaContext } from './fixtures/http-events.js';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+type WorkerHandler = (
+  event: SQSEvent,
+  context: unknown,
+) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+
+let dynamo: LocalDynamo;
+let sqs: LocalSqs;
+let invokeServer: Server;
+let sqsClient: SQSClient;
+let queueUrl: string;
+let tables: Record<'orders' | 'inventory' | 'payments' | 'idempotency', string>;
+let worker: WorkerHandler;
+const functions: Record<string, Handler> = {};
+const invocations: { name: string; command: string }[] = [];
+const failNext: Record<string, number> = {};
+
+beforeAll(async () => {
+  [dynamo, sqs] = await Promise.all([startLocalDynamo(), startLocalSqs()]);
+  tables = {
+    orders: await dynamo.createTable('orders'),
+    inventory: await dynamo.createTable('inventory'),
+    payments: await dynamo.createTable('payments'),
+    idempotency: await dynamo.createIdempotencyTable(),
+  };
+  queueUrl = sqs.createQueue('orders').queueUrl;
+  invokeServer = createServer((req, res) => {
+    const name = decodeURIComponent(
+      /\/functions\/([^/]+)\/invocations/.exec(req.url ?? '')?.[1] ?? '',
+    );
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', async () => {
+      const payload = JSON.parse(body) as { command: string };
+      invocations.push({ name, command: payload.command });
+      const fn = functions[name];
+      const injected = (failNext[payload.command] ?? 0) > 0;
+      if (injected) failNext[payload.command] = (failNext[payload.command] ?? 0) - 1;
+      try {
+        if (!fn || injected) throw new Error('injected function error');
+        const result = await fn(payload, lambdaContext(name));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+      } catch (error) {
+        res
+          .writeHead(200, {
+            'content-type': 'application/json',
+            'x-amz-function-error': 'Unhandled',
+          })
+          .end(JSON.stringify({ errorType: 'Error', errorMessage: String(error) }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => invokeServer.listen(0, '127.0.0.1', resolve));
+  const address = invokeServer.address();
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    ORDERS_TABLE_NAME: tables.orders,
+    INVENTORY_TABLE_NAME: tables.inventory,
+    PAYMENTS_TABLE_NAME: tables.payments,
+    IDEMPOTENCY_TABLE_NAME: tables.idempotency,
+    ORDERS_QUEUE_URL: queueUrl,
+    INVENTORY_FUNCTION_NAME: 'inventory',
+    PAYMENT_FUNCTION_NAME: 'payment',
+    PAYMENT_LIMIT: '100000',
+    FAULT_FAIL_RATE: '0',
+    FAULT_DELAY_MS: '0',
+    MAX_RECEIVE_COUNT: '3',
+    INVOKE_TIMEOUT_MS: '3000',
+    AWS_LAMBDA_FUNCTION_NAME: 'worker',
+  });
+  functions.inventory = (
+    (await import('../../lambdas/inventory/handler.js')) as { handler: Handler }
+  ).handler;
+  functions.payment = (
+    (await import('../../lambdas/payment/handler.js')) as { handler: Handler }
+  ).handler;
+  worker = (
+    (await import('../../lambdas/worker/handler.js')) as unknown as { handler: WorkerHandler }
+  ).handler;
+  sqsClient = new SQSClient({ useQueueUrlAsEndpoint: false });
+});
+afterAll(async () => {
+  sqsClient?.destroy();
+  await new Promise((resolve) => invokeServer?.close(resolve));
+  await Promise.all([dynamo?.stop(), sqs?.stop()]);
+});
+
+let n = 0;
+/** Writes a PENDING order with stock for it and returns its order.placed.v1 event. */
+async function pendingOrder(available = 5) {
+  n += 1;
+  const orderId = `01WORKERTEST${String(n).padStart(14, '0')}`;
+  const sku = `w-sku-${n}`;
+  await dynamo.db.send(
+    new PutCommand({
+      TableName: tables.inventory,
+      Item: { pk: `SKU#${sku}`, sk: 'STOCK', kind: 'STOCK', sku, available, reserved: 0 },
+    }),
+  );
+  const now = new Date().toISOString();
+  await dynamo.db.send(
+    new PutCommand({
+      TableName: tables.orders,
+      Item: {
+        pk: `ORDER#${orderId}`,
+        sk: 'ORDER',
+        kind: 'ORDER',
+        orderId,
+        status: 'PENDING',
+        items: [{ sku, qty: 1, price: 500 }],
+        total: 500,
+        currency: 'JPY',
+        correlationId: `cid-w-${n}`,
+        createdAt: now,
+        updatedAt: now,
+      },
+    }),
+  );
+  return {
+    specversion: '1.0',
+    id: `evt-w-${n}`,
+    source: 'mini-ec/api',
+    type: 'order.placed.v1',
+    subject: orderId,
+    time: now,
+    datacontenttype: 'application/json',
+    correlationid: `cid-w-${n}`,
+    sagaid: orderId,
+    data: { orderId, items: [{ sku, qty: 1 }], total: 500, currency: 'JPY' },
+  };
+}
+
+/** Sends the event to the queue and receives it back as the SQS event source would deliver it. */
+async function deliver(event: object, waitSeconds = 0): Promise<SQSEvent> {
+  await sqsClient.send(
+    new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(event) }),
+  );
+  return receive(waitSeconds);
+}
+async function receive(waitSeconds: number): Promise<SQSEvent> {
+  const { Messages = [] } = await sqsClient.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: waitSeconds,
+      MessageSystemAttributeNames: ['All'],
+    }),
+  );
+  return {
+    Records: Messages.map(
+      (m): SQSRecord => ({
+        messageId: m.MessageId ?? '',
+        receiptHandle: m.ReceiptHandle ?? '',
+        body: m.Body ?? '',
+        attributes: {
+          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+          SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
+          SenderId: 'test',
+          ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
+        },
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:orders',
+        awsRegion: 'us-east-1',
+      }),
+    ),
+  };
+}
+const statusOf = async (orderId: string) =>
+  (
+    await dynamo.db.send(
+      new GetCommand({
+        TableName: tables.orders,
+        Key: { pk: `ORDER#${orderId}`, sk: 'ORDER' },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item?.status;
+
+describe('worker handler', () => {
+  it('runs the saga through Lambda Invoke and confirms; the same event delivered again is acknowledged without a second charge', async () => {
+    const event = await pendingOrder();
+
+    const first = await worker(await deliver(event), lambdaContext('worker', 30_000));
+    const charges = invocations.filter((i) => i.command === 'charge').length;
+    const second = await worker(await deliver(event), lambdaContext('worker', 30_000));
+
+    expect(first.batchItemFailures).toEqual([]);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(await statusOf(event.subject)).toBe('CONFIRMED');
+    expect(charges).toBe(1);
+    expect(invocations.filter((i) => i.command === 'charge').length).toBe(1);
+  });
+
+  it('reports a function error as a batch item failure, delays the message by the backoff, and succeeds on the next delivery', async () => {
+    const event = await pendingOrder();
+    failNext.charge = 1;
+    const delivery = await deliver(event);
+
+    const failed = await worker(delivery, lambdaContext('worker', 30_000));
+    const immediately = await receive(0);
+    const later = await receive(5);
+    const retried = await worker(later, lambdaContext('worker', 30_000));
+
+    expect(failed.batchItemFailures).toEqual([{ itemIdentifier: delivery.Records[0]?.messageId }]);
+    expect(immediately.Records).toHaveLength(0);
+    expect(later.Records[0]?.attributes.ApproximateReceiveCount).toBe('2');
+    expect(retried.batchItemFailures).toEqual([]);
+    expect(await statusOf(event.subject)).toBe('CONFIRMED');
+  });
+
+  it('reports a message that is not an order.placed.v1 event', async () => {
+    const delivery = await deliver({ hello: 'world' });
+
+    const answer = await worker(delivery, lambdaContext('worker', 30_000));
+
+    expect(answer.batchItemFailures).toEqual([{ itemIdentifier: delivery.Records[0]?.messageId }]);
+  });
+});
