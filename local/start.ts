@@ -57,10 +57,12 @@ try {
   const url = `http://localhost:${new URL(cloud.apiUrl).port}`;
   console.log(`\nmini-ec local cloud ready in ${seconds}s → ${url}\n`);
   console.log('  try:');
+  console.log('    npx mini-ec stock set coffee 1 --price 500');
   console.log(
     `    curl -s -X POST ${url.replace('http://', '')}/orders -H 'content-type: application/json' -H 'Idempotency-Key: demo-001' -H 'X-Correlation-Id: cid-demo-001' -d '{"items":[{"sku":"coffee","qty":1}]}'`,
   );
   console.log(`    curl -s ${url.replace('http://', '')}/orders/<orderId>`);
+  console.log('    npx mini-ec order coffee=1');
   console.log(`\n  functions: ${cloud.functions.map((f) => f.displayName).join(', ')}`);
   console.log('  logs: .local/logs/<Function>.log  ·  Ctrl-C stops everything\n');
 } catch (error) {
