@@ -13,6 +13,7 @@ import {
   type LogLine,
   startLocalCloud,
 } from '../../local/cloud.js';
+import { assertMatchesOpenApi, assertValidCloudEvent } from '../support/contracts.js';
 
 /** A JSON HTTP answer as the tests look at it. */
 export interface Answer {
@@ -21,7 +22,18 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
-/** Client of a running local cloud's HTTP API. */
+/**
+ * Reads a real answer and checks it against docs/openapi.yaml (and every CloudEvent in it
+ * against docs/asyncapi.yaml), so each end-to-end request also tests the contract.
+ */
+async function checked(method: string, path: string, response: Response): Promise<Answer> {
+  const body = (await response.json()) as Record<string, unknown>;
+  assertMatchesOpenApi({ method, path, status: response.status, headers: response.headers, body });
+  if (Array.isArray(body.events)) for (const event of body.events) assertValidCloudEvent(event);
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** Client of a running local cloud's HTTP API; every answer is checked against the contract. */
 export class ApiClient {
   constructor(readonly baseUrl: string) {}
 
@@ -37,21 +49,12 @@ export class ApiClient {
       headers: sent,
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (await response.json()) as Record<string, unknown>,
-    };
+    return checked('POST', '/orders', response);
   }
 
   /** GET a path of the API. */
   async get(path: string): Promise<Answer> {
-    const response = await fetch(`${this.baseUrl}${path}`);
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (await response.json()) as Record<string, unknown>,
-    };
+    return checked('GET', path, await fetch(`${this.baseUrl}${path}`));
   }
 
   /** Polls GET /orders/{id} until the order is CONFIRMED or FAILED, or the time runs out. */
