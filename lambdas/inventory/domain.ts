@@ -2,29 +2,18 @@
  * Inventory rules, free of I/O: what a command must look like, and what a cancelled
  * reservation transaction means.
  */
+import { InvalidCommandError, parseCommandEnvelope } from '../shared/command-envelope.js';
 import type { InventoryCommand, OrderLine } from '../shared/commands.js';
 
-/** A command that does not have the documented shape; the invoker has a bug (no retry helps). */
-export class InvalidCommandError extends Error {
-  override readonly name = 'InvalidCommandError';
-}
+export { InvalidCommandError };
 
 const SKU = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Checks an invoke payload against the inventory commands of lambdas/shared/commands.ts. */
 export function parseInventoryCommand(payload: unknown): InventoryCommand {
-  if (typeof payload !== 'object' || payload === null)
-    throw new InvalidCommandError('payload is not an object');
-  const p = payload as Record<string, unknown>;
-  if (typeof p.orderId !== 'string' || p.orderId.length === 0)
-    throw new InvalidCommandError('orderId is required');
-  if (typeof p.correlationId !== 'string' || p.correlationId.length === 0) {
-    throw new InvalidCommandError('correlationId is required');
-  }
-  if (p.command === 'release')
-    return { command: 'release', orderId: p.orderId, correlationId: p.correlationId };
-  if (p.command !== 'reserve')
-    throw new InvalidCommandError(`unknown command ${String(p.command)}`);
+  const { command, orderId, correlationId, fields: p } = parseCommandEnvelope(payload);
+  if (command === 'release') return { command: 'release', orderId, correlationId };
+  if (command !== 'reserve') throw new InvalidCommandError(`unknown command ${String(command)}`);
   if (!Array.isArray(p.items) || p.items.length === 0 || p.items.length > 50) {
     throw new InvalidCommandError('items must hold 1 to 50 lines');
   }
@@ -37,12 +26,7 @@ export function parseInventoryCommand(payload: unknown): InventoryCommand {
     }
     return { sku: line.sku, qty: line.qty as number };
   });
-  return {
-    command: 'reserve',
-    orderId: p.orderId,
-    items: mergeLines(items),
-    correlationId: p.correlationId,
-  };
+  return { command: 'reserve', orderId, items: mergeLines(items), correlationId };
 }
 
 /** One line per sku (quantities added), so a transaction never touches one stock item twice. */

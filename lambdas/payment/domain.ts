@@ -1,26 +1,16 @@
 /**
  * Payment rules, free of I/O: what a command must look like, and which charges are declined.
  */
+import { InvalidCommandError, parseCommandEnvelope } from '../shared/command-envelope.js';
 import type { PaymentCommand } from '../shared/commands.js';
 
-/** A command that does not have the documented shape; the invoker has a bug (no retry helps). */
-export class InvalidCommandError extends Error {
-  override readonly name = 'InvalidCommandError';
-}
+export { InvalidCommandError };
 
 /** Checks an invoke payload against the payment commands of lambdas/shared/commands.ts. */
 export function parsePaymentCommand(payload: unknown): PaymentCommand {
-  if (typeof payload !== 'object' || payload === null)
-    throw new InvalidCommandError('payload is not an object');
-  const p = payload as Record<string, unknown>;
-  if (typeof p.orderId !== 'string' || p.orderId.length === 0)
-    throw new InvalidCommandError('orderId is required');
-  if (typeof p.correlationId !== 'string' || p.correlationId.length === 0) {
-    throw new InvalidCommandError('correlationId is required');
-  }
-  if (p.command === 'refund')
-    return { command: 'refund', orderId: p.orderId, correlationId: p.correlationId };
-  if (p.command !== 'charge') throw new InvalidCommandError(`unknown command ${String(p.command)}`);
+  const { command, orderId, correlationId, fields: p } = parseCommandEnvelope(payload);
+  if (command === 'refund') return { command: 'refund', orderId, correlationId };
+  if (command !== 'charge') throw new InvalidCommandError(`unknown command ${String(command)}`);
   if (!Number.isSafeInteger(p.amount) || (p.amount as number) < 0) {
     throw new InvalidCommandError('amount must be a non-negative integer');
   }
@@ -29,10 +19,10 @@ export function parsePaymentCommand(payload: unknown): PaymentCommand {
   }
   return {
     command: 'charge',
-    orderId: p.orderId,
+    orderId,
     amount: p.amount as number,
     currency: p.currency,
-    correlationId: p.correlationId,
+    correlationId,
   };
 }
 
