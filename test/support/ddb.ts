@@ -35,8 +35,11 @@ export interface LocalDynamo {
   endpoint: string;
   client: DynamoDBClient;
   db: DynamoDBDocumentClient;
-  /** Creates a pk/sk table with a unique name (and a stream when asked); returns its name. */
-  createTable(prefix: string, options?: { stream?: StreamViewType }): Promise<string>;
+  /** Creates a pk/sk table named `prefix-<random>` (or exactly `name`), with a stream when asked. */
+  createTable(
+    prefix: string,
+    options?: { stream?: StreamViewType; name?: string },
+  ): Promise<string>;
   /** Creates a Powertools idempotency table (partition key `id`); returns its name. */
   createIdempotencyTable(prefix?: string): Promise<string>;
   /** Stops the Java process and waits for it to exit. */
@@ -68,8 +71,11 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
     await stop();
     throw error;
   }
-  const createTable = async (prefix: string, options: { stream?: StreamViewType } = {}) => {
-    const TableName = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const createTable = async (
+    prefix: string,
+    options: { stream?: StreamViewType; name?: string } = {},
+  ) => {
+    const TableName = options.name ?? `${prefix}-${randomUUID().slice(0, 8)}`;
     await client.send(
       new CreateTableCommand({
         TableName,
