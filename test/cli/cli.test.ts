@@ -362,8 +362,4 @@ describe('mini-ec order and orders get, against a contract-checked stand-in of t
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('mini-ec: ORDER_NOT_FOUND (404): No order o-2.\n');
   });
-
-  it.todo(
-    'order converges against the whole local cloud: the e2e suite calls runCli with its cloud file',
-  );
 });

@@ -86,6 +86,8 @@ export interface PaymentRow {
 export interface E2eCloud {
   readonly apiUrl: string;
   readonly cloud: LocalCloud;
+  /** The cloud.json the CLI reads to find this local cloud. */
+  readonly cloudFile: string;
   /** Sets a sku's catalog price and stock on hand (what `mini-ec stock set` does). */
   setStock(sku: string, qty: number, price: number): Promise<void>;
   stock(sku: string): Promise<{ available: number; reserved: number }>;
@@ -115,7 +117,6 @@ export async function startE2eCloud(
     outdir: path.join(stateDir, 'cdk.out'),
     faults: options.faults,
     console: false,
-    writeCloudJson: false,
     onLog: (line) => lines.push(line),
   });
   const credentials = cloud.credentials;
@@ -142,6 +143,7 @@ export async function startE2eCloud(
   return {
     apiUrl: cloud.apiUrl,
     cloud,
+    cloudFile: path.join(stateDir, 'cloud.json'),
     async setStock(sku, qty, price) {
       const now = new Date().toISOString();
       await ddb.send(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run.js';
 import { ApiClient, type E2eCloud, startE2eCloud } from './harness.js';
 
 describe('the order saga on the local cloud', () => {
@@ -140,5 +141,21 @@ describe('the order saga on the local cloud', () => {
       'payment',
       'worker',
     ]);
+  });
+
+  it('lets an operator stock a sku, place an order and see its payment with npx mini-ec', async () => {
+    const cli = (args: string[]) => runCli([...args, '--json'], { cloudFile: cloud.cloudFile });
+
+    const stocked = await cli(['stock', 'set', 'tote', '2', '--price', '900']);
+    const ordered = await cli(['order', 'tote=2', '--key', `cli-${randomUUID()}`]);
+    const order = ordered.json<{ orderId: string; status: string; total: number }>();
+    const payments = await cli(['payments', 'list', '--order', order.orderId]);
+    const stock = await cli(['stock', 'get', 'tote']);
+
+    expect(stocked.code).toBe(0);
+    expect(ordered.code).toBe(0);
+    expect(order).toMatchObject({ status: 'CONFIRMED', total: 1800 });
+    expect(payments.json()).toMatchObject([{ amount: 1800, status: 'CHARGED' }]);
+    expect(stock.json()).toMatchObject({ sku: 'tote', price: 900, available: 0, reserved: 2 });
   });
 });
