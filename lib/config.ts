@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import type { ApiType } from './constructs/orders-api.js';
 
 /** Fault injection for one participant: probability of a transient failure and added latency. */
 export interface FaultSettings {
@@ -20,6 +21,8 @@ export interface StackSettings {
   /** HTTP API stage throttling: a spend cap as much as a protection. */
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
+  /** `http` (default) or `rest` (LocalStack's free plan serves only REST APIs). */
+  readonly apiType: ApiType;
 }
 
 function numberFrom(node: Node, key: string, fallback: number, min: number, max: number): number {
@@ -48,7 +51,12 @@ export function readSettings(node: Node): StackSettings {
   const currency = String(node.tryGetContext('currency') ?? 'JPY');
   if (!/^[A-Z]{3}$/.test(currency))
     throw new Error(`context currency must be an ISO 4217 code, got ${currency}`);
+  const apiType = String(node.tryGetContext('apiType') ?? 'http');
+  if (apiType !== 'http' && apiType !== 'rest') {
+    throw new Error(`context apiType must be http or rest, got ${apiType}`);
+  }
   return {
+    apiType,
     maxReceiveCount: numberFrom(node, 'maxReceiveCount', 5, 1, 1000),
     paymentLimit: numberFrom(node, 'paymentLimit', 100_000, 0, Number.MAX_SAFE_INTEGER),
     currency,

@@ -1,6 +1,4 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +10,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
 import { readSettings, type StackSettings } from './config.js';
+import { OrdersApi } from './constructs/orders-api.js';
 import { DeadLetterAlarm, QueueWithDlq } from './constructs/queue-with-dlq.js';
 import { grantInvokeUnqualified, SagaFunction } from './constructs/saga-function.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
@@ -175,31 +174,12 @@ export class MiniEcStack extends Stack {
       }),
     );
 
-    // ── HTTP API ──────────────────────────────────────────────────────────────────────
-    const httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
-      description: 'mini-ec orders API',
-      createDefaultStage: false,
-    });
-    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
-      retention: retention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const stage = new apigwv2.HttpStage(this, 'HttpApiStage', {
-      httpApi,
-      stageName: '$default',
-      autoDeploy: true,
+    // ── API ───────────────────────────────────────────────────────────────────────────
+    const ordersApi = new OrdersApi(this, 'OrdersApi', {
+      type: settings.apiType,
+      handler: api.fn,
       throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(accessLogs),
-      },
-    });
-    const integration = new HttpLambdaIntegration('ApiIntegration', api.fn);
-    httpApi.addRoutes({ path: '/orders', methods: [apigwv2.HttpMethod.POST], integration });
-    httpApi.addRoutes({ path: '/orders/{id}', methods: [apigwv2.HttpMethod.GET], integration });
-    httpApi.addRoutes({
-      path: '/orders/{id}/events',
-      methods: [apigwv2.HttpMethod.GET],
-      integration,
+      logRetention: retention,
     });
 
     // ── Alarms ────────────────────────────────────────────────────────────────────────
@@ -221,7 +201,7 @@ export class MiniEcStack extends Stack {
 
     // ── Outputs: what the CLI and a user need ─────────────────────────────────────────
     const outputs: Record<string, string> = {
-      ApiUrl: stage.url,
+      ApiUrl: ordersApi.url,
       OrdersTableName: ordersTable.tableName,
       InventoryTableName: inventoryTable.tableName,
       PaymentsTableName: paymentsTable.tableName,
@@ -237,7 +217,7 @@ export class MiniEcStack extends Stack {
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
 
-    acknowledgeFindings({ relay, httpApi, idempotencyTable, relayDlq });
+    acknowledgeFindings({ relay, idempotencyTable, relayDlq });
   }
 }
 

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 curl -fsS http://127.0.0.1:4566/_localstack/health >/dev/null \
   || { echo "LocalStack is not answering on 127.0.0.1:4566 (see localstack/README.md)"; exit 1; }
 export AWS_REGION="${AWS_REGION:-us-east-1}" CDK_DISABLE_CLI_TELEMETRY=true
-npx --yes aws-cdk-local@3 bootstrap
-npx --yes aws-cdk-local@3 deploy --require-approval never --outputs-file localstack/outputs.json
+npx --yes aws-cdk-local@3 bootstrap -c apiType=rest
+npx --yes aws-cdk-local@3 deploy -c apiType=rest --require-approval never --outputs-file localstack/outputs.json
 echo "outputs: localstack/outputs.json (use: npx mini-ec --stack-outputs localstack/outputs.json …)"

@@ -225,4 +225,36 @@ describe('MiniEc stack', () => {
       ]),
     );
   });
+
+  it('serves the same three routes as a throttled, access-logged REST API with -c apiType=rest', () => {
+    const { template: rest, outdir: restOut } = synth({ apiType: 'rest' });
+    const report = fs.readFileSync(path.join(restOut, 'validation-report.json'), 'utf8');
+
+    rest.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    rest.resourceCountIs('AWS::ApiGateway::Method', 3);
+    for (const [method, pathPart] of [
+      ['POST', 'orders'],
+      ['GET', '{id}'],
+      ['GET', 'events'],
+    ]) {
+      const resources = rest.findResources('AWS::ApiGateway::Resource', {
+        Properties: { PathPart: pathPart },
+      });
+      expect(Object.keys(resources)).toHaveLength(1);
+      rest.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: method,
+        ResourceId: { Ref: Object.keys(resources)[0] },
+        Integration: { Type: 'AWS_PROXY' },
+      });
+    }
+    rest.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })],
+      AccessLogSetting: { DestinationArn: Match.anyValue() },
+    });
+    expect(JSON.parse(report).pluginReports[0].violations).toEqual([]);
+  });
+
+  it('rejects an apiType other than http or rest', () => {
+    expect(() => synth({ apiType: 'graphql' })).toThrow(/apiType/);
+  });
 });
