@@ -47,18 +47,24 @@ interface RunState {
   paymentId?: string;
 }
 
-/** Tuning of in-process compensation retries. */
+/**
+ * Tuning of in-process compensation retries. Compensations must not give up lightly: on the
+ * last attempt a failed compensation sends the message to the DLQ and leaves the order PENDING,
+ * so they are retried several times (backoff doubling, capped at 1 s) within the invocation.
+ */
 export interface SagaOptions {
   compensationAttempts: number;
   compensationBackoffMs: number;
 }
+
+const COMPENSATION_BACKOFF_CAP_MS = 1_000;
 
 /** Runs the saga of one order over the participants and the orders table. */
 export class OrderSaga {
   constructor(
     private readonly participants: ParticipantsPort,
     private readonly store: SagaOrderStore,
-    private readonly options: SagaOptions = { compensationAttempts: 3, compensationBackoffMs: 100 },
+    private readonly options: SagaOptions = { compensationAttempts: 8, compensationBackoffMs: 100 },
   ) {}
 
   /** Runs (or resumes) the saga of the order; throws TransientError when it should be retried later. */
@@ -189,7 +195,11 @@ export class OrderSaga {
           throw new CompensationFailedError(`${name} failed ${attempt} times`, { cause: error });
         }
         log.warn(`${name}: temporary failure, retrying`, { attempt, error });
-        await sleep(compensationBackoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+        const step = Math.min(
+          COMPENSATION_BACKOFF_CAP_MS,
+          compensationBackoffMs * 2 ** (attempt - 1),
+        );
+        await sleep(step * (0.5 + Math.random() / 2));
       }
     }
   }
