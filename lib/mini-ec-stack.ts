@@ -5,13 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
 import { readSettings, type StackSettings } from './config.js';
 import { OrdersApi } from './constructs/orders-api.js';
-import { DeadLetterAlarm, QueueWithDlq } from './constructs/queue-with-dlq.js';
+import { newDeadLetterQueue, QueueWithDlq } from './constructs/queue-with-dlq.js';
 import { grantInvokeUnqualified, SagaFunction } from './constructs/saga-function.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 
@@ -56,13 +55,11 @@ export class MiniEcStack extends Stack {
       visibilityTimeout: Duration.seconds(TIMEOUTS.worker.toSeconds() * 6),
       maxReceiveCount: settings.maxReceiveCount,
     });
-    const relayDlq = new sqs.Queue(this, 'RelayDlq', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    DeadLetterAlarm.on(this, 'RelayDlqNotEmpty', relayDlq);
+    const relayDlq = newDeadLetterQueue(
+      this,
+      'RelayDlq',
+      'stream records the relay could not send (on-failure records pointing into the stream); replay them while the stream holds them',
+    ).queue;
 
     // ── Functions ─────────────────────────────────────────────────────────────────────
     const inventory = new SagaFunction(this, 'Inventory', {

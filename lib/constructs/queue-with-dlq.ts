@@ -19,12 +19,13 @@ export class QueueWithDlq extends Construct {
 
   constructor(scope: Construct, id: string, props: QueueWithDlqProps) {
     super(scope, id);
-    this.dlq = new sqs.Queue(this, 'Dlq', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const dead = newDeadLetterQueue(
+      this,
+      'Dlq',
+      'orders the worker could not settle; redrive with npx mini-ec dlq redrive',
+    );
+    this.dlq = dead.queue;
+    this.dlqAlarm = dead.alarm;
     this.queue = new sqs.Queue(this, 'Queue', {
       visibilityTimeout: props.visibilityTimeout,
       retentionPeriod: Duration.days(4),
@@ -33,21 +34,31 @@ export class QueueWithDlq extends Construct {
       deadLetterQueue: { queue: this.dlq, maxReceiveCount: props.maxReceiveCount },
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.dlqAlarm = DeadLetterAlarm.on(this, 'DlqNotEmpty', this.dlq);
   }
 }
 
-/** Alarms as soon as a dead-letter queue holds a message. */
-export class DeadLetterAlarm {
-  /** An alarm on `queue`'s visible message count ≥ 1. */
-  static on(scope: Construct, id: string, queue: sqs.IQueue): cloudwatch.Alarm {
-    return new cloudwatch.Alarm(scope, id, {
-      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `Messages in ${id}: failed work waiting for an operator (redrive with npx mini-ec dlq redrive).`,
-    });
-  }
+/**
+ * A dead-letter queue (14 days, SSE-SQS, TLS only) with an alarm `<id>NotEmpty` that fires as
+ * soon as it holds a message; `holds` says what lands there and what an operator does.
+ */
+export function newDeadLetterQueue(
+  scope: Construct,
+  id: string,
+  holds: string,
+): { queue: sqs.Queue; alarm: cloudwatch.Alarm } {
+  const queue = new sqs.Queue(scope, id, {
+    retentionPeriod: Duration.days(14),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const alarm = new cloudwatch.Alarm(scope, `${id}NotEmpty`, {
+    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    alarmDescription: `Messages in ${id}: ${holds}.`,
+  });
+  return { queue, alarm };
 }

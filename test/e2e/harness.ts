@@ -4,9 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { catalogKey, ItemKind, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
+import { type PaymentView, Stores } from '../../cli/stores.js';
+import { resolveTarget } from '../../cli/target.js';
+import { ItemKind } from '../../lambdas/shared/keys.js';
 import {
   type FaultOptions,
   type LocalCloud,
@@ -75,24 +77,17 @@ export class ApiClient {
   }
 }
 
-/** A payment as the payments table holds it. */
-export interface PaymentRow {
-  paymentId: string;
-  amount: number;
-  status: string;
-}
-
 /** A running local cloud plus the few direct data operations the end-to-end tests need. */
 export interface E2eCloud {
   readonly apiUrl: string;
   readonly cloud: LocalCloud;
   /** The cloud.json the CLI reads to find this local cloud. */
   readonly cloudFile: string;
-  /** Sets a sku's catalog price and stock on hand (what `mini-ec stock set` does). */
+  /** Sets a sku's catalog price and stock on hand (`mini-ec stock set`). */
   setStock(sku: string, qty: number, price: number): Promise<void>;
   stock(sku: string): Promise<{ available: number; reserved: number }>;
-  /** Payment items of an order (tombstones included: look at `status`). */
-  paymentsOf(orderId: string): Promise<PaymentRow[]>;
+  /** The payments of an order (`mini-ec payments list`). */
+  paymentsOf(orderId: string): Promise<PaymentView[]>;
   countOrders(): Promise<number>;
   /** Sends an event to the orders queue as the relay would (a duplicate delivery). */
   sendToOrdersQueue(event: unknown): Promise<void>;
@@ -119,6 +114,9 @@ export async function startE2eCloud(
     console: false,
     onLog: (line) => lines.push(line),
   });
+  // The same data access as `npx mini-ec`, pointed at this cloud's cloud.json.
+  const cloudFile = path.join(stateDir, 'cloud.json');
+  const stores = new Stores(resolveTarget({ cloudFile, env: {} }));
   const credentials = cloud.credentials;
   const ddb = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials }),
@@ -143,49 +141,16 @@ export async function startE2eCloud(
   return {
     apiUrl: cloud.apiUrl,
     cloud,
-    cloudFile: path.join(stateDir, 'cloud.json'),
+    cloudFile,
     async setStock(sku, qty, price) {
-      const now = new Date().toISOString();
-      await ddb.send(
-        new PutCommand({
-          TableName: output('OrdersTableName'),
-          Item: { ...catalogKey(sku), kind: ItemKind.catalog, sku, price, updatedAt: now },
-        }),
-      );
-      await ddb.send(
-        new PutCommand({
-          TableName: output('InventoryTableName'),
-          Item: {
-            ...stockKey(sku),
-            kind: ItemKind.stock,
-            sku,
-            available: qty,
-            reserved: 0,
-            updatedAt: now,
-          },
-        }),
-      );
+      await stores.setStock(sku, qty, price);
     },
     async stock(sku) {
-      const { Item } = await ddb.send(
-        new GetCommand({
-          TableName: output('InventoryTableName'),
-          Key: stockKey(sku),
-          ConsistentRead: true,
-        }),
-      );
-      return { available: Number(Item?.available), reserved: Number(Item?.reserved) };
+      const view = await stores.getStock(sku);
+      if (!view) throw new Error(`no stock item for ${sku}`);
+      return view;
     },
-    async paymentsOf(orderId) {
-      const { Item } = await ddb.send(
-        new GetCommand({
-          TableName: output('PaymentsTableName'),
-          Key: paymentKey(orderId),
-          ConsistentRead: true,
-        }),
-      );
-      return Item ? [Item as PaymentRow] : [];
-    },
+    paymentsOf: (orderId) => stores.listPayments(orderId),
     async countOrders() {
       const items = await scanAll(output('OrdersTableName'));
       return items.filter((item) => item.kind === ItemKind.order).length;
