@@ -3,6 +3,7 @@
  * target lazily, runs one command and turns every failure into one line on stderr.
  */
 import { parseArgs } from 'node:util';
+import { chaosClear, chaosSet, chaosShow } from './chaos.js';
 import {
   type CommandContext,
   dlqList,
@@ -29,6 +30,10 @@ Usage:
   mini-ec payments list --order <id>          the order's payments (CHARGED or REFUNDED)
   mini-ec dlq list                            what waits in the orders dead-letter queue
   mini-ec dlq redrive [--max N]               move it back to the orders queue
+  mini-ec chaos set --service inventory|payment [--fail-rate R] [--delay-ms D] [--fail-after-commit R]
+                                              inject faults while it runs (merged into what is set)
+  mini-ec chaos clear [--service S]           back to the functions' base settings (no faults)
+  mini-ec chaos show [--service S]            what is set
 
 Options:
   --json                   machine-readable output (the same field names)
@@ -50,6 +55,10 @@ const OPTIONS = {
   timeout: { type: 'string' },
   order: { type: 'string' },
   max: { type: 'string' },
+  service: { type: 'string' },
+  'fail-rate': { type: 'string' },
+  'delay-ms': { type: 'string' },
+  'fail-after-commit': { type: 'string' },
 } as const;
 const GLOBAL_OPTIONS = ['json', 'help', 'stack-outputs', 'cloud'];
 
@@ -62,6 +71,9 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'payments list': ['order'],
   'dlq list': [],
   'dlq redrive': ['max'],
+  'chaos set': ['service', 'fail-rate', 'delay-ms', 'fail-after-commit'],
+  'chaos clear': ['service'],
+  'chaos show': ['service'],
 };
 
 export interface MainOptions {
@@ -137,6 +149,12 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
       return dlqList(ctx, args);
     case 'dlq redrive':
       return dlqRedrive(ctx, args, { max: values.max });
+    case 'chaos set':
+      return chaosSet(ctx, args, values);
+    case 'chaos clear':
+      return chaosClear(ctx, args, values);
+    case 'chaos show':
+      return chaosShow(ctx, args, values);
     default:
       return placeOrder(ctx, args, {
         key: values.key,

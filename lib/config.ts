@@ -1,10 +1,27 @@
 import type { Node } from 'constructs';
 import type { ApiType } from './constructs/orders-api.js';
 
-/** Fault injection for one participant: probability of a transient failure and added latency. */
+/**
+ * Base fault injection for one participant (probability of a transient failure, added latency,
+ * probability of losing the answer after committing). `npx mini-ec chaos set` overrides it
+ * while the stack runs, through the participant's chaos parameter.
+ */
 export interface FaultSettings {
   readonly failRate: number;
   readonly delayMs: number;
+  readonly failAfterCommit: number;
+}
+
+/**
+ * Timeouts, consistent end to end: participant < invoke (the worker's wait for a participant)
+ * < worker < the orders queue's visibility timeout. Overridable from context for tests that
+ * crash the worker (a crashed delivery comes back only when its visibility timeout ends).
+ */
+export interface Timeouts {
+  readonly participantSeconds: number;
+  readonly invokeMs: number;
+  readonly workerSeconds: number;
+  readonly visibilitySeconds: number;
 }
 
 /** Everything the stack takes from CDK context (`cdk.json`, or `-c key=value`). */
@@ -16,6 +33,7 @@ export interface StackSettings {
   readonly currency: string;
   readonly inventoryFaults: FaultSettings;
   readonly paymentFaults: FaultSettings;
+  readonly timeouts: Timeouts;
   readonly logRetentionDays: number;
   readonly logLevel: string;
   /** HTTP API stage throttling: a spend cap as much as a protection. */
@@ -40,10 +58,54 @@ function numberFrom(node: Node, key: string, fallback: number, min: number, max:
 function faultsFrom(node: Node, service: 'inventory' | 'payment'): FaultSettings {
   const failRate = numberFrom(node, 'faultFailRate', 0, 0, 1);
   const delayMs = numberFrom(node, 'faultDelayMs', 0, 0, 60_000);
+  const failAfterCommit = numberFrom(node, 'faultFailAfterCommit', 0, 0, 1);
   return {
     failRate: numberFrom(node, `${service}FaultFailRate`, failRate, 0, 1),
     delayMs: numberFrom(node, `${service}FaultDelayMs`, delayMs, 0, 60_000),
+    failAfterCommit: numberFrom(node, `${service}FaultFailAfterCommit`, failAfterCommit, 0, 1),
   };
+}
+
+/** Defaults: participant 3 s < invoke 4 s < worker 40 s < visibility 240 s (6 × worker, as AWS advises). */
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  participantSeconds: 3,
+  invokeMs: 4_000,
+  workerSeconds: 40,
+  visibilitySeconds: 240,
+};
+
+function timeoutsFrom(node: Node): Timeouts {
+  const workerSeconds = numberFrom(
+    node,
+    'workerTimeoutSeconds',
+    DEFAULT_TIMEOUTS.workerSeconds,
+    1,
+    900,
+  );
+  const timeouts: Timeouts = {
+    participantSeconds: numberFrom(
+      node,
+      'participantTimeoutSeconds',
+      DEFAULT_TIMEOUTS.participantSeconds,
+      1,
+      900,
+    ),
+    invokeMs: numberFrom(node, 'invokeTimeoutMs', DEFAULT_TIMEOUTS.invokeMs, 100, 900_000),
+    workerSeconds,
+    visibilitySeconds: numberFrom(node, 'visibilityTimeoutSeconds', workerSeconds * 6, 1, 43_200),
+  };
+  const chain = [
+    timeouts.participantSeconds * 1000,
+    timeouts.invokeMs,
+    timeouts.workerSeconds * 1000,
+    timeouts.visibilitySeconds * 1000,
+  ];
+  if (chain.some((value, i) => i > 0 && value <= (chain[i - 1] as number))) {
+    throw new Error(
+      `timeouts must grow: participantTimeoutSeconds (${timeouts.participantSeconds} s) < invokeTimeoutMs (${timeouts.invokeMs} ms) < workerTimeoutSeconds (${timeouts.workerSeconds} s) < visibilityTimeoutSeconds (${timeouts.visibilitySeconds} s)`,
+    );
+  }
+  return timeouts;
 }
 
 /** Reads and validates the stack settings from context; a bad value fails the synth with its name. */
@@ -62,6 +124,7 @@ export function readSettings(node: Node): StackSettings {
     currency,
     inventoryFaults: faultsFrom(node, 'inventory'),
     paymentFaults: faultsFrom(node, 'payment'),
+    timeouts: timeoutsFrom(node),
     logRetentionDays: numberFrom(node, 'logRetentionDays', 7, 1, 3653),
     logLevel: String(node.tryGetContext('logLevel') ?? 'INFO'),
     throttleRateLimit: numberFrom(node, 'throttleRateLimit', 50, 1, 10_000),

@@ -5,20 +5,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
-import { readSettings, type StackSettings } from './config.js';
+import { type FaultSettings, readSettings, type StackSettings } from './config.js';
 import { OrdersApi } from './constructs/orders-api.js';
 import { newDeadLetterQueue, QueueWithDlq } from './constructs/queue-with-dlq.js';
 import { grantInvokeUnqualified, SagaFunction } from './constructs/saga-function.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 
-/** Timeouts are consistent end to end: invoke < participant… < worker < visibility timeout. */
-export const TIMEOUTS = {
-  participant: Duration.seconds(3),
-  invokeMs: 4_000,
-  worker: Duration.seconds(40),
+/** Timeouts of the functions outside the saga's chain (that one is in settings.timeouts). */
+const TIMEOUTS = {
   api: Duration.seconds(10),
   relay: Duration.seconds(30),
 } as const;
@@ -36,6 +34,7 @@ export class MiniEcStack extends Stack {
     this.settings = settings;
     const retention = retentionDays(settings.logRetentionDays);
     const functionDefaults = { logRetention: retention, logLevel: settings.logLevel };
+    const { timeouts } = settings;
 
     // ── Data: each service owns its table ─────────────────────────────────────────────
     const ordersTable = newTable(this, 'OrdersTable', {
@@ -52,7 +51,7 @@ export class MiniEcStack extends Stack {
 
     // ── Messaging ─────────────────────────────────────────────────────────────────────
     const orders = new QueueWithDlq(this, 'Orders', {
-      visibilityTimeout: Duration.seconds(TIMEOUTS.worker.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(timeouts.visibilitySeconds),
       maxReceiveCount: settings.maxReceiveCount,
     });
     const relayDlq = newDeadLetterQueue(
@@ -62,32 +61,34 @@ export class MiniEcStack extends Stack {
     ).queue;
 
     // ── Functions ─────────────────────────────────────────────────────────────────────
+    const inventoryChaos = newChaosParameter(this, 'inventory');
     const inventory = new SagaFunction(this, 'Inventory', {
       ...functionDefaults,
       handlerDir: 'inventory',
       serviceName: 'inventory',
-      timeout: TIMEOUTS.participant,
+      timeout: Duration.seconds(timeouts.participantSeconds),
       environment: {
         [ENV.inventoryTable]: inventoryTable.tableName,
-        [ENV.faultFailRate]: String(settings.inventoryFaults.failRate),
-        [ENV.faultDelayMs]: String(settings.inventoryFaults.delayMs),
+        ...faultEnvironment(settings.inventoryFaults, inventoryChaos),
       },
     });
     inventoryTable.grantReadWriteData(inventory.fn);
+    inventoryChaos.grantRead(inventory.fn);
 
+    const paymentChaos = newChaosParameter(this, 'payment');
     const payment = new SagaFunction(this, 'Payment', {
       ...functionDefaults,
       handlerDir: 'payment',
       serviceName: 'payment',
-      timeout: TIMEOUTS.participant,
+      timeout: Duration.seconds(timeouts.participantSeconds),
       environment: {
         [ENV.paymentsTable]: paymentsTable.tableName,
         [ENV.paymentLimit]: String(settings.paymentLimit),
-        [ENV.faultFailRate]: String(settings.paymentFaults.failRate),
-        [ENV.faultDelayMs]: String(settings.paymentFaults.delayMs),
+        ...faultEnvironment(settings.paymentFaults, paymentChaos),
       },
     });
     paymentsTable.grantReadWriteData(payment.fn);
+    paymentChaos.grantRead(payment.fn);
 
     const api = new SagaFunction(this, 'Api', {
       ...functionDefaults,
@@ -135,7 +136,7 @@ export class MiniEcStack extends Stack {
       ...functionDefaults,
       handlerDir: 'worker',
       serviceName: 'worker',
-      timeout: TIMEOUTS.worker,
+      timeout: Duration.seconds(timeouts.workerSeconds),
       environment: {
         [ENV.ordersTable]: ordersTable.tableName,
         [ENV.idempotencyTable]: idempotencyTable.tableName,
@@ -143,7 +144,7 @@ export class MiniEcStack extends Stack {
         [ENV.inventoryFunction]: inventory.fn.functionName,
         [ENV.paymentFunction]: payment.fn.functionName,
         [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
-        [ENV.invokeTimeoutMs]: String(TIMEOUTS.invokeMs),
+        [ENV.invokeTimeoutMs]: String(timeouts.invokeMs),
       },
     });
     ordersTable.grantReadWriteData(worker.fn);
@@ -211,11 +212,42 @@ export class MiniEcStack extends Stack {
       WorkerFunctionName: worker.fn.functionName,
       InventoryFunctionName: inventory.fn.functionName,
       PaymentFunctionName: payment.fn.functionName,
+      InventoryChaosParameterName: inventoryChaos.parameterName,
+      PaymentChaosParameterName: paymentChaos.parameterName,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
 
     acknowledgeFindings({ relay, idempotencyTable, relayDlq });
   }
+}
+
+/**
+ * A participant's chaos settings: a JSON object (`{}`: none) that `npx mini-ec chaos set`
+ * changes while the stack runs; the participant reads it with a short cache.
+ */
+function newChaosParameter(scope: Stack, service: 'inventory' | 'payment'): ssm.StringParameter {
+  return new ssm.StringParameter(
+    scope,
+    `${service === 'inventory' ? 'Inventory' : 'Payment'}Chaos`,
+    {
+      parameterName: `/${scope.stackName}/chaos/${service}`,
+      stringValue: '{}',
+      description: `Chaos settings of the ${service} participant (fault injection); {} in normal operation`,
+    },
+  );
+}
+
+/** The environment of a participant's fault injection: base settings and its chaos parameter. */
+function faultEnvironment(
+  faults: FaultSettings,
+  chaos: ssm.StringParameter,
+): Record<string, string> {
+  return {
+    [ENV.faultFailRate]: String(faults.failRate),
+    [ENV.faultDelayMs]: String(faults.delayMs),
+    [ENV.faultFailAfterCommit]: String(faults.failAfterCommit),
+    [ENV.chaosParameterName]: chaos.parameterName,
+  };
 }
 
 function newTable(

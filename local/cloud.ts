@@ -8,6 +8,7 @@ import {
 } from './emulators/credentials.js';
 import { DynamoDbService } from './emulators/dynamodb.js';
 import { SqsService } from './emulators/sqs.js';
+import { SsmService } from './emulators/ssm.js';
 import { HttpApiService } from './http/http-api.js';
 import { LambdaApiService } from './http/lambda-api.js';
 import { type InvokeOptions, type InvokeResult, Invoker } from './invoke/invoke.js';
@@ -72,7 +73,12 @@ export interface LocalFunction {
 export interface CloudInfo {
   readonly apiUrl: string;
   readonly region: string;
-  readonly endpoints: { readonly dynamodb: string; readonly sqs: string; readonly lambda: string };
+  readonly endpoints: {
+    readonly dynamodb: string;
+    readonly sqs: string;
+    readonly lambda: string;
+    readonly ssm: string;
+  };
   /** The emulators' static credentials (fake; any would do). */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly tables: Record<string, string>;
@@ -160,6 +166,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     ...(persistDir ? { snapshotFile: path.join(persistDir, 'sqs.json') } : {}),
     onQueue: (logicalId, url) => stack.runtime.queueUrls.set(logicalId, url),
   });
+  const ssm = new SsmService({
+    parameters: stack.parameters(),
+    ...(persistDir ? { snapshotFile: path.join(persistDir, 'ssm.json') } : {}),
+  });
   let invoker: Invoker | undefined;
   const lambdaApi = new LambdaApiService({ invoker: () => invoker, log: (m) => logs.system(m) });
   const checkpointsFile = persistDir ? path.join(persistDir, 'streams.json') : undefined;
@@ -188,6 +198,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
         AWS_ENDPOINT_URL_SQS: sqs.endpoint,
         AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
+        AWS_ENDPOINT_URL_SSM: ssm.endpoint,
       };
       invoker = new Invoker(functions, {
         envOf: (fn) => ({
@@ -277,7 +288,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     start: async () => undefined,
     stop: () => logs.close(),
   };
-  const services: Service[] = [logService, dynamodb, sqs, lambdaApi, functionsService];
+  const services: Service[] = [logService, dynamodb, sqs, ssm, lambdaApi, functionsService];
   if (httpApi) services.push(httpApi);
   services.push(eventSources);
   const stopServices = await startServices(services, step);
@@ -298,7 +309,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const info: CloudInfo = {
     apiUrl,
     region: LOCAL_REGION,
-    endpoints: { dynamodb: dynamodb.endpoint, sqs: sqs.endpoint, lambda: lambdaApi.endpoint },
+    endpoints: {
+      dynamodb: dynamodb.endpoint,
+      sqs: sqs.endpoint,
+      lambda: lambdaApi.endpoint,
+      ssm: ssm.endpoint,
+    },
     credentials: { ...LOCAL_CREDENTIALS },
     tables,
     queues,

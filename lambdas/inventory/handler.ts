@@ -5,14 +5,14 @@
 import { requireEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
-import { faultSettingsFromEnv, participantHandler } from '../shared/participant.js';
+import { faultSourceFromEnv, participantHandler } from '../shared/participant.js';
 import { parseInventoryCommand } from './domain.js';
 import { DynamoInventoryStore } from './inventory-store.js';
 import { Inventory } from './use-cases.js';
 
 const config = {
   tableName: requireEnv(ENV.inventoryTable),
-  faults: faultSettingsFromEnv(),
+  faults: faultSourceFromEnv(),
 };
 const inventory = new Inventory(new DynamoInventoryStore(newDocumentClient(), config.tableName));
 

@@ -5,7 +5,7 @@
 import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
-import { faultSettingsFromEnv, participantHandler } from '../shared/participant.js';
+import { faultSourceFromEnv, participantHandler } from '../shared/participant.js';
 import { parsePaymentCommand } from './domain.js';
 import { DynamoPaymentStore } from './payment-store.js';
 import { Payments } from './use-cases.js';
@@ -13,7 +13,7 @@ import { Payments } from './use-cases.js';
 const config = {
   tableName: requireEnv(ENV.paymentsTable),
   limit: requireNumberEnv(ENV.paymentLimit, 0, Number.MAX_SAFE_INTEGER),
-  faults: faultSettingsFromEnv(),
+  faults: faultSourceFromEnv(),
 };
 const payments = new Payments(
   new DynamoPaymentStore(newDocumentClient(), config.tableName),

@@ -18,4 +18,7 @@ export const ENV = {
   currency: 'CURRENCY',
   faultFailRate: 'FAULT_FAIL_RATE',
   faultDelayMs: 'FAULT_DELAY_MS',
+  faultFailAfterCommit: 'FAULT_FAIL_AFTER_COMMIT',
+  /** SSM parameter holding a participant's chaos settings (JSON), changeable while it runs. */
+  chaosParameterName: 'CHAOS_PARAMETER_NAME',
 } as const;

@@ -1,21 +1,45 @@
 /**
- * Fault injection for the participants: a delay, then a transient failure with some
- * probability. It lets a demo (and the end-to-end tests) show retries and compensation.
+ * Fault injection for the participants, the faults that hurt sagas most: a delay (longer than
+ * the caller's timeout if you like), a transient failure before any work, and a failure after
+ * the work has committed (the caller never hears that it succeeded). Pure: no AWS SDK here;
+ * where the settings come from is ./chaos-settings.ts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** How a participant misbehaves on purpose; both 0 in a normal deployment. */
+/** How a participant misbehaves on purpose; all 0 in a normal deployment. */
 export interface FaultSettings {
   /** Probability in [0, 1] of a transient failure before any work. */
   failRate: number;
   /** Added latency in milliseconds before any work. */
   delayMs: number;
+  /** Probability in [0, 1] that the answer is lost after the work committed. */
+  failAfterCommit: number;
+}
+
+/** No faults at all. */
+export const NO_FAULTS: FaultSettings = Object.freeze({
+  failRate: 0,
+  delayMs: 0,
+  failAfterCommit: 0,
+});
+
+/** Where a participant gets its current fault settings (they may change while it runs). */
+export interface FaultSource {
+  /** The settings to apply to the next command. */
+  current(): Promise<FaultSettings>;
 }
 
 /** A failure injected on purpose; the caller sees it as a function error and retries. */
 export class InjectedFaultError extends Error {
   override readonly name = 'InjectedFaultError';
 }
+
+/** Bounds of each setting; a value outside them is refused, never clamped silently. */
+export const FAULT_LIMITS = {
+  failRate: { min: 0, max: 1 },
+  delayMs: { min: 0, max: 60_000 },
+  failAfterCommit: { min: 0, max: 1 },
+} as const satisfies Record<keyof FaultSettings, { min: number; max: number }>;
 
 /** Sleeps `delayMs`, then throws InjectedFaultError with probability `failRate`. */
 export async function injectFault(
@@ -26,4 +50,41 @@ export async function injectFault(
   if (settings.failRate > 0 && random() < settings.failRate) {
     throw new InjectedFaultError('temporary failure (injected fault)');
   }
+}
+
+/** After the work committed: throws InjectedFaultError with probability `failAfterCommit`. */
+export function loseAnswerAfterCommit(
+  settings: FaultSettings,
+  random: () => number = Math.random,
+): void {
+  if (settings.failAfterCommit > 0 && random() < settings.failAfterCommit) {
+    throw new InjectedFaultError('answer lost after the work committed (injected fault)');
+  }
+}
+
+/**
+ * Reads fault settings from a JSON object such as `{"failRate":0.3,"delayMs":100}`: the fields
+ * given override `base`, unknown fields and out-of-range values are errors (with their name).
+ */
+export function parseFaultSettings(value: unknown, base: FaultSettings): FaultSettings {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError('fault settings must be a JSON object');
+  }
+  const settings: FaultSettings = { ...base };
+  for (const [key, raw] of Object.entries(value)) {
+    if (!Object.hasOwn(FAULT_LIMITS, key)) {
+      throw new TypeError(
+        `unknown fault setting "${key}" (known: ${Object.keys(FAULT_LIMITS).join(', ')})`,
+      );
+    }
+    const name = key as keyof FaultSettings;
+    const { min, max } = FAULT_LIMITS[name];
+    if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < min || raw > max) {
+      throw new TypeError(
+        `fault setting ${name} must be a number in [${min}, ${max}], got ${JSON.stringify(raw)}`,
+      );
+    }
+    settings[name] = raw;
+  }
+  return settings;
 }

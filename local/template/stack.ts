@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { ParameterDef } from '../emulators/ssm.js';
 import {
   IntrinsicError,
   LOCAL_ACCOUNT,
@@ -176,7 +177,9 @@ export class LocalStack implements ResourceLookup {
           ? props.QueueName
           : resource?.Type === 'AWS::Lambda::Function'
             ? props.FunctionName
-            : undefined;
+            : resource?.Type === 'AWS::SSM::Parameter'
+              ? props.Name
+              : undefined;
     if (explicit !== undefined) {
       const resolved = this.resolve(explicit, `${logicalId}.name`);
       if (typeof resolved === 'string') return resolved;
@@ -292,6 +295,19 @@ export class LocalStack implements ResourceLookup {
       name: this.physicalName(logicalId),
       properties: this.resolve(r.Properties ?? {}, logicalId) as Record<string, unknown>,
     }));
+  }
+
+  /** The stack's SSM parameters, resolved. */
+  parameters(): ParameterDef[] {
+    return this.resourcesOf('AWS::SSM::Parameter').map(([logicalId, r]) => {
+      const props = this.resolve(r.Properties ?? {}, logicalId) as Record<string, unknown>;
+      return {
+        logicalId,
+        name: this.physicalName(logicalId),
+        type: str(props.Type) ?? 'String',
+        value: str(props.Value) ?? '',
+      };
+    });
   }
 
   /** The stack's queues, dead-letter queues first. */

@@ -9,6 +9,9 @@ export interface FaultOptions {
   readonly inventoryDelayMs?: number;
   readonly paymentFailRate?: number;
   readonly paymentDelayMs?: number;
+  readonly failAfterCommit?: number;
+  readonly inventoryFailAfterCommit?: number;
+  readonly paymentFailAfterCommit?: number;
 }
 
 const FAULT_CONTEXT: Record<keyof FaultOptions, { context: string; env: string }> = {
@@ -18,6 +21,15 @@ const FAULT_CONTEXT: Record<keyof FaultOptions, { context: string; env: string }
   inventoryDelayMs: { context: 'inventoryFaultDelayMs', env: 'INVENTORY_FAULT_DELAY_MS' },
   paymentFailRate: { context: 'paymentFaultFailRate', env: 'PAYMENT_FAULT_FAIL_RATE' },
   paymentDelayMs: { context: 'paymentFaultDelayMs', env: 'PAYMENT_FAULT_DELAY_MS' },
+  failAfterCommit: { context: 'faultFailAfterCommit', env: 'FAULT_FAIL_AFTER_COMMIT' },
+  inventoryFailAfterCommit: {
+    context: 'inventoryFaultFailAfterCommit',
+    env: 'INVENTORY_FAULT_FAIL_AFTER_COMMIT',
+  },
+  paymentFailAfterCommit: {
+    context: 'paymentFaultFailAfterCommit',
+    env: 'PAYMENT_FAULT_FAIL_AFTER_COMMIT',
+  },
 };
 
 /** Reads FAULT_FAIL_RATE, FAULT_DELAY_MS, INVENTORY_FAULT_*, PAYMENT_FAULT_* from an environment. */

@@ -5,7 +5,13 @@ import {
   parseInventoryCommand,
 } from '../../lambdas/inventory/domain.js';
 import { isDeclined, parsePaymentCommand } from '../../lambdas/payment/domain.js';
-import { InjectedFaultError, injectFault } from '../../lambdas/shared/faults.js';
+import {
+  InjectedFaultError,
+  injectFault,
+  loseAnswerAfterCommit,
+  NO_FAULTS,
+  parseFaultSettings,
+} from '../../lambdas/shared/faults.js';
 import { isOrderId, newOrderId } from '../../lambdas/shared/ids.js';
 
 describe('interpretReserveCancellation', () => {
@@ -111,23 +117,62 @@ describe('payment commands', () => {
 
 describe('injectFault', () => {
   it('fails when the draw is under the rate, and not otherwise', async () => {
-    await expect(injectFault({ failRate: 0.3, delayMs: 0 }, () => 0.29)).rejects.toBeInstanceOf(
-      InjectedFaultError,
-    );
-    await expect(injectFault({ failRate: 0.3, delayMs: 0 }, () => 0.3)).resolves.toBeUndefined();
+    await expect(
+      injectFault({ failRate: 0.3, delayMs: 0, failAfterCommit: 0 }, () => 0.29),
+    ).rejects.toBeInstanceOf(InjectedFaultError);
+    await expect(
+      injectFault({ failRate: 0.3, delayMs: 0, failAfterCommit: 0 }, () => 0.3),
+    ).resolves.toBeUndefined();
   });
 
   it('never fails at rate 0 and always at rate 1', async () => {
-    await expect(injectFault({ failRate: 0, delayMs: 0 }, () => 0)).resolves.toBeUndefined();
-    await expect(injectFault({ failRate: 1, delayMs: 0 }, () => 0.999)).rejects.toThrow(
-      /temporary failure/,
-    );
+    await expect(
+      injectFault({ failRate: 0, delayMs: 0, failAfterCommit: 0 }, () => 0),
+    ).resolves.toBeUndefined();
+    await expect(
+      injectFault({ failRate: 1, delayMs: 0, failAfterCommit: 0 }, () => 0.999),
+    ).rejects.toThrow(/temporary failure/);
   });
 
   it('waits the delay first', async () => {
     const started = Date.now();
-    await injectFault({ failRate: 0, delayMs: 50 });
+    await injectFault({ failRate: 0, delayMs: 50, failAfterCommit: 0 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+  });
+});
+
+describe('loseAnswerAfterCommit', () => {
+  it('throws with probability failAfterCommit, after the work (it is called after it)', () => {
+    const settings = { ...NO_FAULTS, failAfterCommit: 0.5 };
+    expect(() => loseAnswerAfterCommit(settings, () => 0.49)).toThrow(/answer lost after/);
+    expect(() => loseAnswerAfterCommit(settings, () => 0.5)).not.toThrow();
+    expect(() => loseAnswerAfterCommit(NO_FAULTS, () => 0)).not.toThrow();
+  });
+});
+
+describe('parseFaultSettings', () => {
+  const base = { failRate: 0.1, delayMs: 5, failAfterCommit: 0 };
+
+  it('overrides the base with the fields given, and {} means the base', () => {
+    expect(parseFaultSettings({}, base)).toEqual(base);
+    expect(parseFaultSettings({ failAfterCommit: 0.3, delayMs: 5000 }, base)).toEqual({
+      failRate: 0.1,
+      delayMs: 5000,
+      failAfterCommit: 0.3,
+    });
+  });
+
+  it('refuses unknown fields, out-of-range and non-numeric values, and non-objects, by name', () => {
+    expect(() => parseFaultSettings({ failrate: 0.1 }, base)).toThrow(
+      /unknown fault setting "failrate"/,
+    );
+    expect(() => parseFaultSettings({ failRate: 1.5 }, base)).toThrow(
+      /failRate must be a number in \[0, 1\]/,
+    );
+    expect(() => parseFaultSettings({ delayMs: '10' }, base)).toThrow(/delayMs/);
+    expect(() => parseFaultSettings({ delayMs: 60_001 }, base)).toThrow(/delayMs/);
+    expect(() => parseFaultSettings([], base)).toThrow(/JSON object/);
+    expect(() => parseFaultSettings(null, base)).toThrow(/JSON object/);
   });
 });
 

@@ -1,0 +1,218 @@
+/**
+ * `mini-ec chaos set|clear|show`: change the participants' fault injection while the system
+ * runs. Each participant reads its chaos parameter (SSM, a JSON object) through Powertools
+ * Parameters with a 5 s cache, so a change takes effect within seconds, without a restart or
+ * a redeploy — on AWS and in the local cloud alike.
+ */
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { FAULT_LIMITS, type FaultSettings, parseFaultSettings } from '../lambdas/shared/faults.js';
+import type { CommandContext } from './commands.js';
+import { CliError, UsageError } from './errors.js';
+import { emit, table } from './output.js';
+import type { Target } from './target.js';
+
+/** The participants whose faults can be changed. */
+export const CHAOS_SERVICES = ['inventory', 'payment'] as const;
+export type ChaosService = (typeof CHAOS_SERVICES)[number];
+
+const OUTPUT_OF: Record<ChaosService, string> = {
+  inventory: 'InventoryChaosParameterName',
+  payment: 'PaymentChaosParameterName',
+};
+
+/** What a chaos parameter holds: only the settings that override the function's base. */
+export type ChaosOverrides = Partial<FaultSettings>;
+
+/** Reads and writes the chaos parameters of a target. */
+export class ChaosParameters {
+  private readonly ssm: SSMClient;
+
+  constructor(private readonly target: Target) {
+    this.ssm = new SSMClient({
+      region: target.region,
+      ...(target.endpoints?.ssm ? { endpoint: target.endpoints.ssm } : {}),
+      ...(target.credentials ? { credentials: target.credentials } : {}),
+      maxAttempts: 3,
+    });
+  }
+
+  /** The overrides currently set for a service (`{}` when none). */
+  async get(service: ChaosService): Promise<ChaosOverrides> {
+    const name = this.parameterName(service);
+    const result = await this.call(`chaos ${service}`, () =>
+      this.ssm.send(new GetParameterCommand({ Name: name })),
+    );
+    try {
+      return JSON.parse(result.Parameter?.Value ?? '{}') as ChaosOverrides;
+    } catch {
+      throw new CliError(`chaos parameter ${name} does not hold JSON; fix it with chaos clear`);
+    }
+  }
+
+  /** Replaces the overrides of a service. */
+  async put(service: ChaosService, overrides: ChaosOverrides): Promise<void> {
+    const name = this.parameterName(service);
+    await this.call(`chaos ${service}`, () =>
+      this.ssm.send(
+        new PutParameterCommand({
+          Name: name,
+          Value: JSON.stringify(overrides),
+          Type: 'String',
+          Overwrite: true,
+        }),
+      ),
+    );
+  }
+
+  /** Releases the SDK's sockets. */
+  close(): void {
+    this.ssm.destroy();
+  }
+
+  private parameterName(service: ChaosService): string {
+    const name = this.target.outputs[OUTPUT_OF[service]];
+    if (!name) {
+      throw new CliError(
+        `the target has no output ${OUTPUT_OF[service]} (a stack deployed before chaos parameters existed? redeploy it)`,
+      );
+    }
+    return name;
+  }
+
+  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      const e = error as { name?: string; message?: string };
+      throw new CliError(`${what}: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, 1, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/** Option values of `chaos set`, as given on the command line. */
+export interface ChaosSetOptions {
+  service?: string;
+  'fail-rate'?: string;
+  'delay-ms'?: string;
+  'fail-after-commit'?: string;
+}
+
+const OPTION_OF: Record<keyof FaultSettings, keyof ChaosSetOptions> = {
+  failRate: 'fail-rate',
+  delayMs: 'delay-ms',
+  failAfterCommit: 'fail-after-commit',
+};
+
+/** `--service` of a chaos command: one service, or every one when absent and allowed. */
+export function parseServices(value: string | undefined, required: boolean): ChaosService[] {
+  if (value === undefined) {
+    if (required) throw new UsageError(`--service is required (${CHAOS_SERVICES.join(' or ')})`);
+    return [...CHAOS_SERVICES];
+  }
+  if (!(CHAOS_SERVICES as readonly string[]).includes(value)) {
+    throw new UsageError(`--service must be ${CHAOS_SERVICES.join(' or ')}, got "${value}"`);
+  }
+  return [value as ChaosService];
+}
+
+/** The settings `chaos set` was given, validated against the same bounds the functions use. */
+export function parseChaosOptions(options: ChaosSetOptions): ChaosOverrides {
+  const overrides: Record<string, number> = {};
+  for (const [key, option] of Object.entries(OPTION_OF) as [
+    keyof FaultSettings,
+    keyof ChaosSetOptions,
+  ][]) {
+    const raw = options[option];
+    if (raw === undefined) continue;
+    const value = Number(raw);
+    const { min, max } = FAULT_LIMITS[key];
+    if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+      throw new UsageError(`--${option} must be a number in [${min}, ${max}], got "${raw}"`);
+    }
+    overrides[key] = value;
+  }
+  if (Object.keys(overrides).length === 0) {
+    throw new UsageError(
+      'chaos set needs at least one of --fail-rate, --delay-ms, --fail-after-commit',
+    );
+  }
+  return overrides;
+}
+
+const ZERO: FaultSettings = { failRate: 0, delayMs: 0, failAfterCommit: 0 };
+
+function rows(settings: Array<{ service: ChaosService; overrides: ChaosOverrides }>) {
+  return settings.map(({ service, overrides }) => ({
+    service,
+    failRate: overrides.failRate ?? null,
+    delayMs: overrides.delayMs ?? null,
+    failAfterCommit: overrides.failAfterCommit ?? null,
+  }));
+}
+
+const COLUMNS = ['service', 'failRate', 'delayMs', 'failAfterCommit'];
+const NOTE = "(- = the function's base setting; changes apply within 5 s)";
+
+/** `chaos set --service S [--fail-rate R] [--delay-ms D] [--fail-after-commit R]`: merged into what is set. */
+export async function chaosSet(
+  ctx: CommandContext,
+  args: string[],
+  options: ChaosSetOptions,
+): Promise<number> {
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  const [service] = parseServices(options.service, true) as [ChaosService];
+  const given = parseChaosOptions(options);
+  const parameters = new ChaosParameters(ctx.target());
+  try {
+    const current = await parameters.get(service);
+    const merged: ChaosOverrides = { ...current, ...given };
+    parseFaultSettings(merged, ZERO);
+    await parameters.put(service, merged);
+    const result = [{ service, overrides: merged }];
+    emit(ctx.io, ctx.json, result, () => [...table(rows(result), COLUMNS), NOTE]);
+  } finally {
+    parameters.close();
+  }
+  return 0;
+}
+
+/** `chaos clear [--service S]`: no overrides (every service when none is named). */
+export async function chaosClear(
+  ctx: CommandContext,
+  args: string[],
+  options: { service?: string },
+): Promise<number> {
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  const services = parseServices(options.service, false);
+  const parameters = new ChaosParameters(ctx.target());
+  try {
+    for (const service of services) await parameters.put(service, {});
+    const result = services.map((service) => ({ service, overrides: {} }));
+    emit(ctx.io, ctx.json, result, () => [...table(rows(result), COLUMNS), NOTE]);
+  } finally {
+    parameters.close();
+  }
+  return 0;
+}
+
+/** `chaos show`: the overrides of every service. */
+export async function chaosShow(
+  ctx: CommandContext,
+  args: string[],
+  options: { service?: string },
+): Promise<number> {
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  const services = parseServices(options.service, false);
+  const parameters = new ChaosParameters(ctx.target());
+  try {
+    const result: Array<{ service: ChaosService; overrides: ChaosOverrides }> = [];
+    for (const service of services)
+      result.push({ service, overrides: await parameters.get(service) });
+    emit(ctx.io, ctx.json, result, () => [...table(rows(result), COLUMNS), NOTE]);
+  } finally {
+    parameters.close();
+  }
+  return 0;
+}
