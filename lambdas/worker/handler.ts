@@ -38,13 +38,14 @@ const lambda = new LambdaClient({
   requestHandler: { requestTimeout: config.invokeTimeoutMs },
   maxAttempts: 1,
 });
+const orders = new DynamoSagaOrderStore(newDocumentClient(), config.ordersTable);
 const saga = new OrderSaga(
   new LambdaParticipants(
     lambda,
     { inventory: config.inventoryFunction, payment: config.paymentFunction },
     config.invokeTimeoutMs,
   ),
-  new DynamoSagaOrderStore(newDocumentClient(), config.ordersTable),
+  orders,
 );
 // The endpoint is the one the environment resolves, never the queue URL's host.
 const retryQueue = new RetryQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.queueUrl);
@@ -101,9 +102,24 @@ async function handleRecord(record: SQSRecord): Promise<void> {
       retryInSeconds: delay,
       error,
     });
-    await retryQueue.retryIn(record.receiptHandle, delay, log);
+    await Promise.all([
+      retryQueue.retryIn(record.receiptHandle, delay, log),
+      orders
+        .recordFailedAttempt(order.orderId, describeError(error))
+        .catch((cause: unknown) =>
+          log.warn('could not record the failed attempt on the order', { error: cause }),
+        ),
+    ]);
     throw error;
   }
+}
+
+/** "Name: message" of an error and of the cause that explains it (an invoke's function error). */
+function describeError(error: unknown): string {
+  const text = (e: unknown) =>
+    e instanceof Error ? `${e.name}: ${e.message}` : typeof e === 'string' ? e : 'unknown error';
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause === undefined ? text(error) : `${text(error)} (${text(cause)})`;
 }
 
 function safeJson(text: string): unknown {

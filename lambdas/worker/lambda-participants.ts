@@ -60,7 +60,7 @@ export class LambdaParticipants implements ParticipantsPort {
     const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
     if (response.FunctionError) {
       throw new ParticipantUnavailableError(
-        `${command.command} → ${functionName}: function error ${errorTypeOf(text) ?? response.FunctionError}`,
+        `${command.command} → ${functionName}: function error ${functionErrorOf(text) ?? response.FunctionError}`,
       );
     }
     let reply: unknown;
@@ -82,10 +82,14 @@ export class LambdaParticipants implements ParticipantsPort {
   }
 }
 
-function errorTypeOf(payload: string): string | undefined {
+/** "errorType: errorMessage" of a Lambda error payload. */
+function functionErrorOf(payload: string): string | undefined {
   try {
-    const parsed = JSON.parse(payload) as { errorType?: unknown };
-    return typeof parsed.errorType === 'string' ? parsed.errorType : undefined;
+    const parsed = JSON.parse(payload) as { errorType?: unknown; errorMessage?: unknown };
+    if (typeof parsed.errorType !== 'string') return undefined;
+    return typeof parsed.errorMessage === 'string'
+      ? `${parsed.errorType}: ${parsed.errorMessage.slice(0, 200)}`
+      : parsed.errorType;
   } catch {
     return undefined;
   }

@@ -7,6 +7,7 @@ import {
   GetCommand,
   PutCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { cancellationCodes, isConditionFailure } from '../shared/dynamodb.js';
 import type { CloudEvent } from '../shared/events.js';
@@ -35,6 +36,31 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
       };
     } catch (error) {
       throw new OrderStoreUnavailableError('reading the order failed', { cause: error });
+    }
+  }
+
+  async recordFailedAttempt(orderId: string, error: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: orderKey(orderId),
+          UpdateExpression:
+            'SET failedAttempts = if_not_exists(failedAttempts, :zero) + :one, lastError = :error, lastErrorAt = :now',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':error': error.slice(0, 1000),
+            ':now': new Date().toISOString(),
+            ':pending': 'PENDING',
+          },
+        }),
+      );
+    } catch (cause) {
+      if (isConditionFailure(cause)) return; // finished meanwhile: nothing to count
+      throw new OrderStoreUnavailableError('recording the failed attempt failed', { cause });
     }
   }
 

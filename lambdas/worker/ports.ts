@@ -35,6 +35,11 @@ export type FinalState =
 export interface SagaOrderStore {
   /** The order (consistent read), if any. */
   getOrder(orderId: string): Promise<SagaOrder | undefined>;
+  /**
+   * Counts a failed attempt on a PENDING order and keeps its last error (what `mini-ec dlq list`
+   * and the chaos report show); ignored when the order is no longer PENDING.
+   */
+  recordFailedAttempt(orderId: string, error: string): Promise<void>;
   /** Records a step's event once per order and type (a repeat is ignored). */
   recordStep(event: CloudEvent): Promise<void>;
   /**

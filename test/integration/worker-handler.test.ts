@@ -3,11 +3,13 @@
  * real inventory and payment handlers through the Lambda Invoke API (a minimal in-test Invoke
  * endpoint that AWS_ENDPOINT_URL_LAMBDA points at, as the local cloud does).
  */
+
 import { createServer, type Server } from 'node:http';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SsmService } from '../../local/emulators/ssm.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
 import { type LocalSqs, startLocalSqs } from '../support/sqs.js';
 import { lambdaContext } from './fixtures/http-events.js';
@@ -28,9 +30,14 @@ let worker: WorkerHandler;
 const functions: Record<string, Handler> = {};
 const invocations: { name: string; command: string }[] = [];
 const failNext: Record<string, number> = {};
+let ssm: SsmService;
 
 beforeAll(async () => {
   [dynamo, sqs] = await Promise.all([startLocalDynamo(), startLocalSqs()]);
+  ssm = new SsmService({
+    parameters: [{ logicalId: 'Chaos', name: '/test/chaos', type: 'String', value: '{}' }],
+  });
+  await ssm.start();
   tables = {
     orders: await dynamo.createTable('orders'),
     inventory: await dynamo.createTable('inventory'),
@@ -81,6 +88,9 @@ beforeAll(async () => {
     PAYMENT_LIMIT: '100000',
     FAULT_FAIL_RATE: '0',
     FAULT_DELAY_MS: '0',
+    FAULT_FAIL_AFTER_COMMIT: '0',
+    CHAOS_PARAMETER_NAME: '/test/chaos',
+    AWS_ENDPOINT_URL_SSM: ssm.endpoint,
     MAX_RECEIVE_COUNT: '3',
     INVOKE_TIMEOUT_MS: '3000',
     AWS_LAMBDA_FUNCTION_NAME: 'worker',
@@ -99,7 +109,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sqsClient?.destroy();
   await new Promise((resolve) => invokeServer?.close(resolve));
-  await Promise.all([dynamo?.stop(), sqs?.stop()]);
+  await Promise.all([dynamo?.stop(), sqs?.stop(), ssm?.stop()]);
 });
 
 let n = 0;
@@ -184,7 +194,7 @@ async function receive(waitSeconds: number): Promise<SQSEvent> {
     ),
   };
 }
-const statusOf = async (orderId: string) =>
+const orderItem = async (orderId: string) =>
   (
     await dynamo.db.send(
       new GetCommand({
@@ -193,7 +203,8 @@ const statusOf = async (orderId: string) =>
         ConsistentRead: true,
       }),
     )
-  ).Item?.status;
+  ).Item;
+const statusOf = async (orderId: string) => (await orderItem(orderId))?.status;
 
 describe('worker handler', () => {
   it('runs the saga through Lambda Invoke and confirms; the same event delivered again is acknowledged without a second charge', async () => {
@@ -216,6 +227,7 @@ describe('worker handler', () => {
     const delivery = await deliver(event);
 
     const failed = await worker(delivery, lambdaContext('worker', 30_000));
+    const afterFailure = await orderItem(event.subject);
     const immediately = await receive(0);
     const later = await receive(5);
     const retried = await worker(later, lambdaContext('worker', 30_000));
@@ -223,6 +235,10 @@ describe('worker handler', () => {
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: delivery.Records[0]?.messageId }]);
     expect(immediately.Records).toHaveLength(0);
     expect(later.Records[0]?.attributes.ApproximateReceiveCount).toBe('2');
+    expect(afterFailure?.failedAttempts).toBe(1);
+    expect(afterFailure?.lastError).toMatch(
+      /^ParticipantUnavailableError: charge → .*injected function error/,
+    );
     expect(retried.batchItemFailures).toEqual([]);
     expect(await statusOf(event.subject)).toBe('CONFIRMED');
   });
