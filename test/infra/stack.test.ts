@@ -118,6 +118,56 @@ describe('MiniEc stack', () => {
     });
   });
 
+  it('keeps timeouts consistent end to end: participant < invoke < worker < visibility', () => {
+    const [, worker] = functionByService(template, 'worker');
+    const [, payment] = functionByService(template, 'payment');
+    const [, inventory] = functionByService(template, 'inventory');
+    const env = (worker.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const queues = Object.values(template.findResources('AWS::SQS::Queue')).filter(
+      (q) => (q as Resource).Properties.RedrivePolicy !== undefined,
+    ) as Resource[];
+    const visibility = queues.map((q) => q.Properties.VisibilityTimeout as number);
+
+    const participantMs = Math.max(
+      (payment.Properties.Timeout as number) * 1000,
+      (inventory.Properties.Timeout as number) * 1000,
+    );
+    expect(participantMs).toBeLessThan(Number(env.INVOKE_TIMEOUT_MS));
+    expect(Number(env.INVOKE_TIMEOUT_MS)).toBeLessThan(
+      (worker.Properties.Timeout as number) * 1000,
+    );
+    expect(visibility).toEqual([(worker.Properties.Timeout as number) * 6]);
+  });
+
+  it('takes shorter timeouts from context for crash tests, and refuses a chain that does not grow', () => {
+    expect(() => synth({ invokeTimeoutMs: 50_000 })).toThrow(/timeouts must grow/);
+    expect(() => synth({ workerTimeoutSeconds: 8, visibilityTimeoutSeconds: 8 })).toThrow(
+      /timeouts must grow/,
+    );
+  });
+
+  it('gives each participant a chaos parameter, {} by default, that only it may read', () => {
+    const parameters = template.findResources('AWS::SSM::Parameter');
+    expect(Object.values(parameters).map((p) => (p as Resource).Properties.Value)).toEqual([
+      '{}',
+      '{}',
+    ]);
+    for (const service of ['inventory', 'payment']) {
+      const [, fn] = functionByService(template, service);
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      const [logicalId] = Object.entries(parameters).find(
+        ([id]) => JSON.stringify(variables.CHAOS_PARAMETER_NAME) === JSON.stringify({ Ref: id }),
+      ) ?? [undefined];
+      expect(logicalId, `${service} reads its own chaos parameter`).toBeDefined();
+      expect(variables).toMatchObject({ FAULT_FAIL_AFTER_COMMIT: '0' });
+    }
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('ssm:GetParameter'),
+    );
+    expect(readers).toHaveLength(2);
+  });
+
   it('rejects a context value out of range with its name', () => {
     expect(() => synth({ faultFailRate: 2 })).toThrow(/faultFailRate/);
   });
@@ -222,6 +272,8 @@ describe('MiniEc stack', () => {
         'OrdersQueueUrl',
         'OrdersDlqUrl',
         'RelayDlqUrl',
+        'InventoryChaosParameterName',
+        'PaymentChaosParameterName',
       ]),
     );
   });
