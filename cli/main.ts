@@ -18,6 +18,7 @@ import {
 import { CliError, EXIT, UsageError } from './errors.js';
 import { type Io, processIo } from './output.js';
 import { resolveTarget, type Target } from './target.js';
+import { verifyCommand } from './verify.js';
 
 export const USAGE = `mini-ec — drive the mini-ec order saga (the local cloud by default)
 
@@ -30,6 +31,9 @@ Usage:
   mini-ec payments list --order <id>          the order's payments (CHARGED or REFUNDED)
   mini-ec dlq list                            what waits in the orders dead-letter queue
   mini-ec dlq redrive [--max N]               move it back to the orders queue
+  mini-ec verify [--accepted FILE] [--max-pending S]
+                                              check the saga's invariants across all tables
+                                              (exit 1 on any violation)
   mini-ec chaos set --service inventory|payment [--fail-rate R] [--delay-ms D] [--fail-after-commit R]
                                               inject faults while it runs (merged into what is set)
   mini-ec chaos clear [--service S]           back to the functions' base settings (no faults)
@@ -56,6 +60,8 @@ const OPTIONS = {
   order: { type: 'string' },
   max: { type: 'string' },
   service: { type: 'string' },
+  accepted: { type: 'string' },
+  'max-pending': { type: 'string' },
   'fail-rate': { type: 'string' },
   'delay-ms': { type: 'string' },
   'fail-after-commit': { type: 'string' },
@@ -71,6 +77,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'payments list': ['order'],
   'dlq list': [],
   'dlq redrive': ['max'],
+  verify: ['accepted', 'max-pending'],
   'chaos set': ['service', 'fail-rate', 'delay-ms', 'fail-after-commit'],
   'chaos clear': ['service'],
   'chaos show': ['service'],
@@ -111,8 +118,9 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
   }
 
   const [first = '', second = '', ...rest] = positionals;
-  const name = first === 'order' ? 'order' : `${first} ${second}`;
-  const args = first === 'order' ? positionals.slice(1) : rest;
+  const single = first === 'order' || first === 'verify';
+  const name = single ? first : `${first} ${second}`;
+  const args = single ? positionals.slice(1) : rest;
   const allowed = COMMAND_OPTIONS[name];
   if (!allowed) throw new UsageError(`unknown command "${positionals.slice(0, 2).join(' ')}"`);
   const misplaced = Object.keys(values).filter(
@@ -149,6 +157,8 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
       return dlqList(ctx, args);
     case 'dlq redrive':
       return dlqRedrive(ctx, args, { max: values.max });
+    case 'verify':
+      return verifyCommand(ctx, args, values);
     case 'chaos set':
       return chaosSet(ctx, args, values);
     case 'chaos clear':

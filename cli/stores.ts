@@ -10,7 +10,15 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { catalogKey, ItemKind, paymentKey, stockKey } from '../lambdas/shared/keys.js';
+import { cancellationCodes } from '../lambdas/shared/dynamodb.js';
+import { newUlid } from '../lambdas/shared/ids.js';
+import {
+  catalogKey,
+  ItemKind,
+  paymentKey,
+  stockKey,
+  stockLedgerKey,
+} from '../lambdas/shared/keys.js';
 import { CliError } from './errors.js';
 import type { Target } from './target.js';
 
@@ -21,6 +29,8 @@ export interface StockView {
   price: number | null;
   available: number;
   reserved: number;
+  /** Total stock put in over time (the ledger's sum). */
+  stockedIn: number;
 }
 
 /** A payment of an order, as `payments list` shows it. */
@@ -53,42 +63,93 @@ export class Stores {
 
   /**
    * Sets a sku's catalog price and its stock on hand in one transaction; a reservation
-   * already held (`reserved`) is kept.
+   * already held (`reserved`) is kept. The change of stock put in is appended to the sku's
+   * ledger and added to its `stockedIn` in the same transaction, so `verify` can check that
+   * stockedIn = available + reserved. The write is conditioned on the `available` it read
+   * (the saga changes it concurrently) and retried on a conflict.
    */
   async setStock(sku: string, available: number, price: number): Promise<StockView> {
-    const now = new Date().toISOString();
-    await this.call('stock set', () =>
-      this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.target.outputs.OrdersTableName,
-                Item: { ...catalogKey(sku), kind: ItemKind.catalog, sku, price, updatedAt: now },
-              },
-            },
-            {
-              Update: {
-                TableName: this.target.outputs.InventoryTableName,
-                Key: stockKey(sku),
-                UpdateExpression:
-                  'SET kind = :kind, sku = :sku, available = :available, updatedAt = :now, reserved = if_not_exists(reserved, :zero)',
-                ExpressionAttributeValues: {
-                  ':kind': ItemKind.stock,
-                  ':sku': sku,
-                  ':available': available,
-                  ':now': now,
-                  ':zero': 0,
-                },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.call('stock set', () =>
+        this.db.send(
+          new GetCommand({
+            TableName: this.target.outputs.InventoryTableName,
+            Key: stockKey(sku),
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      const old = before.Item ? numberOr(before.Item.available, 0) : undefined;
+      try {
+        await this.db.send(this.setStockTransaction(sku, available, price, old));
+        break;
+      } catch (error) {
+        const conflict = cancellationCodes(error)?.includes('ConditionalCheckFailed');
+        if (!conflict || attempt >= 10) {
+          const reason = conflict
+            ? 'the stock kept changing; try again'
+            : describeSdkError(error, this.target);
+          throw new CliError(`stock set: ${reason}`, 1, { cause: error });
+        }
+      }
+    }
     const stock = await this.getStock(sku);
     if (!stock) throw new CliError(`stock set ${sku}: written, but not found when read back`);
     return stock;
+  }
+
+  private setStockTransaction(
+    sku: string,
+    available: number,
+    price: number,
+    old: number | undefined,
+  ): TransactWriteCommand {
+    const now = new Date().toISOString();
+    const delta = available - (old ?? 0);
+    return new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.target.outputs.OrdersTableName,
+            Item: { ...catalogKey(sku), kind: ItemKind.catalog, sku, price, updatedAt: now },
+          },
+        },
+        {
+          Update: {
+            TableName: this.target.outputs.InventoryTableName,
+            Key: stockKey(sku),
+            UpdateExpression:
+              'SET kind = :kind, sku = :sku, available = :available, updatedAt = :now, reserved = if_not_exists(reserved, :zero), stockedIn = if_not_exists(stockedIn, :zero) + :delta',
+            ConditionExpression:
+              old === undefined ? 'attribute_not_exists(pk)' : 'available = :old',
+            ExpressionAttributeValues: {
+              ':kind': ItemKind.stock,
+              ':sku': sku,
+              ':available': available,
+              ':now': now,
+              ':zero': 0,
+              ':delta': delta,
+              ...(old === undefined ? {} : { ':old': old }),
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: this.target.outputs.InventoryTableName,
+            Item: {
+              ...stockLedgerKey(sku, newUlid()),
+              kind: ItemKind.stockLedger,
+              sku,
+              delta,
+              available,
+              reason: 'stock set',
+              at: now,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+    });
   }
 
   /** The catalog price and stock of a sku; undefined when neither exists. */
@@ -119,6 +180,7 @@ export class Stores {
       price: numberOr(catalog.Item?.price, null),
       available: numberOr(stock.Item?.available, 0),
       reserved: numberOr(stock.Item?.reserved, 0),
+      stockedIn: numberOr(stock.Item?.stockedIn, 0),
     };
   }
 

@@ -28,6 +28,12 @@ export const reservationKey = (orderId: string) => ({
   sk: 'RESERVATION',
 });
 
+/** Inventory table: one entry of a sku's stock ledger (every change of the stock put in). */
+export const stockLedgerKey = (sku: string, entryId: string) => ({
+  pk: `SKU#${sku}`,
+  sk: `LEDGER#${entryId}`,
+});
+
 /** Payments table: the one payment of an order. */
 export const paymentKey = (orderId: string) => ({ pk: `PAYMENT#${orderId}`, sk: 'PAYMENT' });
 
@@ -38,6 +44,7 @@ export const ItemKind = {
   catalog: 'CATALOG',
   idempotencyGuard: 'IDEMPOTENCY_GUARD',
   stock: 'STOCK',
+  stockLedger: 'STOCK_LEDGER',
   reservation: 'RESERVATION',
   payment: 'PAYMENT',
 } as const;

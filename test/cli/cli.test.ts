@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogKey, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
 import { startDynamoDbLocal, TABLES, type TestDynamo } from './dynamodb-local.js';
@@ -107,15 +107,22 @@ describe('mini-ec stock and payments, on DynamoDB Local', () => {
       cloudFile: dynamo.cloudFile,
     });
 
-    expect(get.json()).toEqual({ sku: 'tea', price: 300, available: 7, reserved: 0 });
-    expect(set.json()).toEqual({ sku: 'tea', price: 310, available: 8, reserved: 0 });
+    expect(get.json()).toEqual({ sku: 'tea', price: 300, available: 7, reserved: 0, stockedIn: 7 });
+    expect(set.json()).toEqual({ sku: 'tea', price: 310, available: 8, reserved: 0, stockedIn: 8 });
   });
 
-  it('writes the catalog item and the stock item with the shared key layout, keeping a reservation held', async () => {
+  it('writes the catalog item and the stock item with the shared key layout, keeping a reservation held and recording the change in the ledger', async () => {
     await dynamo.db.send(
       new PutCommand({
         TableName: TABLES.InventoryTableName,
-        Item: { ...stockKey('mug'), kind: 'STOCK', sku: 'mug', available: 1, reserved: 2 },
+        Item: {
+          ...stockKey('mug'),
+          kind: 'STOCK',
+          sku: 'mug',
+          available: 1,
+          reserved: 2,
+          stockedIn: 3,
+        },
       }),
     );
 
@@ -129,9 +136,26 @@ describe('mini-ec stock and payments, on DynamoDB Local', () => {
       new GetCommand({ TableName: TABLES.InventoryTableName, Key: stockKey('mug') }),
     );
 
-    expect(run.json()).toEqual({ sku: 'mug', price: 1200, available: 10, reserved: 2 });
+    const ledger = await dynamo.db.send(
+      new QueryCommand({
+        TableName: TABLES.InventoryTableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ledger)',
+        ExpressionAttributeValues: { ':pk': stockKey('mug').pk, ':ledger': 'LEDGER#' },
+      }),
+    );
+
+    expect(run.json()).toEqual({
+      sku: 'mug',
+      price: 1200,
+      available: 10,
+      reserved: 2,
+      stockedIn: 12,
+    });
     expect(catalog.Item).toMatchObject({ kind: 'CATALOG', sku: 'mug', price: 1200 });
     expect(stock.Item).toMatchObject({ kind: 'STOCK', sku: 'mug', available: 10, reserved: 2 });
+    expect(ledger.Items).toEqual([
+      expect.objectContaining({ kind: 'STOCK_LEDGER', sku: 'mug', delta: 9, available: 10 }),
+    ]);
     expect(Date.parse(String(stock.Item?.updatedAt))).not.toBeNaN();
     expect(catalog.Item?.updatedAt).toBe(stock.Item?.updatedAt);
   });

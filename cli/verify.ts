@@ -1,0 +1,361 @@
+/**
+ * `mini-ec verify`: the saga's invariants, checked across the orders, inventory and payments
+ * tables (full scans with consistent reads). Every violation names its invariant, its subject
+ * and what was found; the counts say what was looked at.
+ */
+
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ItemKind } from '../lambdas/shared/keys.js';
+import { type CommandContext, parseCount } from './commands.js';
+import { CliError, EXIT, UsageError } from './errors.js';
+import { emit, table } from './output.js';
+import type { Target } from './target.js';
+
+/** What to check beyond the tables themselves. */
+export interface VerifyOptions {
+  /** Order ids the API accepted (202): each must exist. */
+  acceptedOrderIds?: readonly string[];
+  /** An order PENDING longer than this many seconds is a violation (default 900). */
+  maxPendingSeconds?: number;
+  now?: Date;
+}
+
+/** One broken invariant. */
+export interface Violation {
+  invariant: string;
+  subject: string;
+  detail: string;
+}
+
+/** What `verify` found. */
+export interface VerifyReport {
+  counts: Record<string, number>;
+  violations: Violation[];
+}
+
+/** The invariants, in the order they are checked (and documented in the README). */
+export const INVARIANTS = {
+  acceptedMissing: 'accepted order exists',
+  pendingTooLong: 'no order PENDING too long',
+  stockLedger: 'ledger sums to the stock put in',
+  stockEquation: 'stock put in = available + held + sold',
+  stockReserved: 'reserved = held + sold',
+  stockNegative: 'available ≥ 0',
+  confirmedCharge: 'CONFIRMED: one charge equal to its total',
+  confirmedReservation: 'CONFIRMED: one reservation of its items',
+  failedHoldsStock: 'FAILED: holds no stock',
+  failedCharged: 'FAILED: no unrefunded charge',
+  orphanPayment: 'no charge without an order',
+  orphanReservation: 'no reservation without an order',
+  missingEvent: 'each status has its event',
+} as const;
+
+type Item = Record<string, unknown>;
+interface Line {
+  sku: string;
+  qty: number;
+}
+
+const DEFAULT_MAX_PENDING_SECONDS = 900;
+
+/** Checks every invariant over the target's tables. */
+export async function verifyInvariants(
+  target: Target,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: target.region,
+      ...(target.endpoints?.dynamodb ? { endpoint: target.endpoints.dynamodb } : {}),
+      ...(target.credentials ? { credentials: target.credentials } : {}),
+      maxAttempts: 5,
+    }),
+  );
+  try {
+    const [orderItems, inventoryItems, paymentItems] = await Promise.all([
+      scanAll(db, target.outputs.OrdersTableName),
+      scanAll(db, target.outputs.InventoryTableName),
+      scanAll(db, target.outputs.PaymentsTableName),
+    ]);
+    return check(orderItems, inventoryItems, paymentItems, options);
+  } finally {
+    db.destroy();
+  }
+}
+
+async function scanAll(db: DynamoDBDocumentClient, table: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  try {
+    do {
+      const page = await db.send(
+        new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      items.push(...((page.Items ?? []) as Item[]));
+      start = page.LastEvaluatedKey as Item | undefined;
+    } while (start);
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    throw new CliError(
+      `verify: scanning ${table} failed: ${e.name ?? 'Error'}: ${e.message ?? ''}`,
+      1,
+      {
+        cause: error,
+      },
+    );
+  }
+  return items;
+}
+
+/** The invariants over already-read items (pure; exported for tests). */
+export function check(
+  orderItems: readonly Item[],
+  inventoryItems: readonly Item[],
+  paymentItems: readonly Item[],
+  options: VerifyOptions = {},
+): VerifyReport {
+  const violations: Violation[] = [];
+  const counts: Record<string, number> = {};
+  const count = (key: string, by = 1) => {
+    counts[key] = (counts[key] ?? 0) + by;
+  };
+  const violate = (invariant: keyof typeof INVARIANTS, subject: string, detail: string) =>
+    violations.push({ invariant: INVARIANTS[invariant], subject, detail });
+
+  const orders = new Map<string, Item>();
+  const events = new Map<string, Set<string>>();
+  for (const item of orderItems) {
+    if (item.kind === ItemKind.order) orders.set(String(item.orderId), item);
+    if (item.kind === ItemKind.event) {
+      const id = String(item.orderId);
+      if (!events.has(id)) events.set(id, new Set());
+      events.get(id)?.add(String(item.type));
+      count('events');
+    }
+  }
+  const reservations = new Map<string, Item>();
+  const stocks = new Map<string, Item>();
+  const ledger = new Map<string, number>();
+  for (const item of inventoryItems) {
+    if (item.kind === ItemKind.reservation) reservations.set(String(item.orderId), item);
+    if (item.kind === ItemKind.stock) stocks.set(String(item.sku), item);
+    if (item.kind === ItemKind.stockLedger) {
+      ledger.set(String(item.sku), (ledger.get(String(item.sku)) ?? 0) + num(item.delta));
+      count('ledger entries');
+    }
+  }
+  const payments = new Map<string, Item>();
+  for (const item of paymentItems) {
+    if (item.kind === ItemKind.payment) payments.set(String(item.orderId), item);
+  }
+
+  // Orders: existence, age, their charge and reservation, their events.
+  for (const id of options.acceptedOrderIds ?? []) {
+    if (!orders.has(id))
+      violate('acceptedMissing', `order ${id}`, 'accepted (202) but not in the orders table');
+  }
+  const now = (options.now ?? new Date()).getTime();
+  const maxPendingMs = (options.maxPendingSeconds ?? DEFAULT_MAX_PENDING_SECONDS) * 1000;
+  for (const [id, order] of orders) {
+    const status = String(order.status);
+    count(status === 'FAILED' ? `orders FAILED/${String(order.reason)}` : `orders ${status}`);
+    const subject = `order ${id}`;
+    const reservation = reservations.get(id);
+    const payment = payments.get(id);
+    const has = (type: string) => events.get(id)?.has(type) === true;
+    if (!has('order.placed.v1')) violate('missingEvent', subject, 'no order.placed.v1 event');
+    if (status === 'PENDING') {
+      const age = now - Date.parse(String(order.createdAt));
+      if (age > maxPendingMs) {
+        violate(
+          'pendingTooLong',
+          subject,
+          `PENDING for ${Math.round(age / 1000)} s (bound ${maxPendingMs / 1000} s)`,
+        );
+      }
+    } else if (status === 'CONFIRMED') {
+      if (!has('order.confirmed.v1'))
+        violate('missingEvent', subject, 'CONFIRMED without order.confirmed.v1');
+      if (payment?.status !== 'CHARGED') {
+        violate(
+          'confirmedCharge',
+          subject,
+          `payment is ${String(payment?.status ?? 'missing')}, not CHARGED`,
+        );
+      } else if (num(payment.amount) !== num(order.total) || payment.currency !== order.currency) {
+        violate(
+          'confirmedCharge',
+          subject,
+          `charged ${String(payment.amount)} ${String(payment.currency)}, total ${String(order.total)} ${String(order.currency)}`,
+        );
+      }
+      if (reservation?.status !== 'RESERVED') {
+        violate(
+          'confirmedReservation',
+          subject,
+          `reservation is ${String(reservation?.status ?? 'missing')}, not RESERVED`,
+        );
+      } else if (lineKey(linesOf(reservation.items)) !== lineKey(linesOf(order.items))) {
+        violate(
+          'confirmedReservation',
+          subject,
+          `reserved ${lineKey(linesOf(reservation.items))}, ordered ${lineKey(linesOf(order.items))}`,
+        );
+      }
+    } else if (status === 'FAILED') {
+      if (!has('order.failed.v1'))
+        violate('missingEvent', subject, 'FAILED without order.failed.v1');
+      if (reservation?.status === 'RESERVED') {
+        violate('failedHoldsStock', subject, `holds ${lineKey(linesOf(reservation.items))}`);
+      }
+      if (payment?.status === 'CHARGED') {
+        violate('failedCharged', subject, `charged ${String(payment.amount)} and not refunded`);
+      }
+    }
+  }
+
+  // Charges and reservations that belong to no order.
+  for (const [id, payment] of payments) {
+    count(`payments ${String(payment.status)}`);
+    const moved = payment.status === 'CHARGED' || payment.status === 'REFUNDED';
+    if (moved && !orders.has(id))
+      violate(
+        'orphanPayment',
+        `payment of ${id}`,
+        `${String(payment.status)} ${String(payment.amount)} without an order`,
+      );
+  }
+  const held = new Map<string, number>();
+  const sold = new Map<string, number>();
+  for (const [id, reservation] of reservations) {
+    count(`reservations ${String(reservation.status)}`);
+    if (reservation.status !== 'RESERVED') continue;
+    const order = orders.get(id);
+    if (!order) {
+      violate(
+        'orphanReservation',
+        `reservation of ${id}`,
+        `RESERVED ${lineKey(linesOf(reservation.items))} without an order`,
+      );
+      continue;
+    }
+    const into =
+      order.status === 'CONFIRMED' ? sold : order.status === 'PENDING' ? held : undefined;
+    if (!into) continue; // a FAILED order holding stock is reported above
+    for (const line of linesOf(reservation.items))
+      into.set(line.sku, (into.get(line.sku) ?? 0) + line.qty);
+  }
+
+  // Per sku: the ledger and the stock equation.
+  const skus = new Set([...stocks.keys(), ...held.keys(), ...sold.keys()]);
+  count('skus', skus.size);
+  for (const sku of skus) {
+    const stock = stocks.get(sku);
+    const subject = `sku ${sku}`;
+    const stockedIn = num(stock?.stockedIn);
+    const available = num(stock?.available);
+    const reserved = num(stock?.reserved);
+    const h = held.get(sku) ?? 0;
+    const s = sold.get(sku) ?? 0;
+    if ((ledger.get(sku) ?? 0) !== stockedIn) {
+      violate(
+        'stockLedger',
+        subject,
+        `ledger sums to ${ledger.get(sku) ?? 0}, stockedIn is ${stockedIn}`,
+      );
+    }
+    if (stockedIn !== available + h + s) {
+      violate(
+        'stockEquation',
+        subject,
+        `stocked in ${stockedIn} ≠ available ${available} + held ${h} + sold ${s}`,
+      );
+    }
+    if (reserved !== h + s)
+      violate('stockReserved', subject, `reserved ${reserved} ≠ held ${h} + sold ${s}`);
+    if (available < 0) violate('stockNegative', subject, `available ${available}`);
+  }
+  counts.violations = violations.length;
+  return { counts, violations };
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value ?? 0);
+}
+
+function linesOf(items: unknown): Line[] {
+  if (!Array.isArray(items)) return [];
+  return items.map((line) => ({ sku: String((line as Item).sku), qty: num((line as Item).qty) }));
+}
+
+/** Lines as comparable text: merged per sku, sorted. */
+function lineKey(lines: readonly Line[]): string {
+  const merged = new Map<string, number>();
+  for (const line of lines) merged.set(line.sku, (merged.get(line.sku) ?? 0) + line.qty);
+  return (
+    [...merged.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([sku, qty]) => `${sku}×${qty}`)
+      .join(' ') || 'nothing'
+  );
+}
+
+/** Order ids of an `--accepted` file: a JSON array, or one id per line. */
+export function parseAcceptedFile(text: string): string[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    const parsed: unknown = JSON.parse(trimmed);
+    if (!Array.isArray(parsed) || parsed.some((id) => typeof id !== 'string')) {
+      throw new UsageError('--accepted: a JSON file must be an array of order ids');
+    }
+    return parsed as string[];
+  }
+  return trimmed
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}
+
+/** `verify [--accepted FILE] [--max-pending S]`: exit 0 when every invariant holds, 1 otherwise. */
+export async function verifyCommand(
+  ctx: CommandContext,
+  args: string[],
+  options: { accepted?: string; 'max-pending'?: string },
+): Promise<number> {
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  let acceptedOrderIds: string[] | undefined;
+  if (options.accepted !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(options.accepted, 'utf8');
+    } catch {
+      throw new UsageError(`--accepted: cannot read ${options.accepted}`);
+    }
+    acceptedOrderIds = parseAcceptedFile(text);
+  }
+  const maxPendingSeconds =
+    options['max-pending'] === undefined
+      ? undefined
+      : parseCount('--max-pending', options['max-pending']);
+  const report = await verifyInvariants(ctx.target(), {
+    ...(acceptedOrderIds ? { acceptedOrderIds } : {}),
+    ...(maxPendingSeconds === undefined ? {} : { maxPendingSeconds }),
+  });
+  emit(ctx.io, ctx.json, report, () => [
+    ...table(
+      Object.entries(report.counts)
+        .filter(([key]) => key !== 'violations')
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([what, n]) => ({ what, n })),
+      ['what', 'n'],
+    ),
+    '',
+    ...report.violations.map((v) => `VIOLATION  ${v.invariant}  ${v.subject}: ${v.detail}`),
+    report.violations.length === 0
+      ? 'verify: every invariant holds'
+      : `verify: ${report.violations.length} violation(s)`,
+  ]);
+  return report.violations.length === 0 ? EXIT.ok : EXIT.failed;
+}
