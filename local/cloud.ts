@@ -58,6 +58,24 @@ export interface LocalCloudOptions {
   readonly maxInstancesPerFunction?: number;
 }
 
+/** When `crashAfter` kills: after `after` succeeded (and `when` holds), with probability `rate`, at most `max` times. */
+export interface CrashRuleOptions {
+  readonly victim: string;
+  readonly after: string;
+  readonly rate: number;
+  readonly max?: number;
+  /** Given the parsed payload of the `after` invocation. */
+  readonly when?: (payload: unknown) => boolean;
+  readonly random?: () => number;
+}
+
+/** An active crash rule. */
+export interface CrashRule {
+  /** How many times it killed the victim. */
+  readonly crashes: number;
+  stop(): void;
+}
+
 /** A function as the local cloud runs it. */
 export interface LocalFunction {
   readonly logicalId: string;
@@ -104,6 +122,17 @@ export interface LocalCloud extends CloudInfo {
   invoke(nameOrLogicalId: string, event: unknown, options?: InvokeOptions): Promise<InvokeResult>;
   /** Messages of a queue (by logical id), without receiving them. */
   inspectQueue(logicalId: string): ReturnType<SqsService['inspect']>;
+  /**
+   * Kills (SIGKILL) the function's instances running an invocation right now (only those whose
+   * payload contains `payloadIncludes`, when given), as a crash would; the invocation fails with
+   * Runtime.ExitError and the next one gets a fresh instance. Returns how many were killed.
+   */
+  kill(nameOrLogicalId: string, options?: { payloadIncludes?: string }): number;
+  /**
+   * Kills the `victim`'s instances working on the same order right after an invocation of
+   * `after` succeeded (the participant committed; the caller never gets the answer).
+   */
+  crashAfter(rule: CrashRuleOptions): CrashRule;
   /** PIDs of the processes the local cloud started (functions and DynamoDB Local). */
   pids(): number[];
   /** Stops everything, in reverse order of start. */
@@ -327,6 +356,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const cloudJson = path.join(stateDir, 'cloud.json');
   if (options.writeCloudJson !== false) writeJson(cloudJson, info);
 
+  const resolveFunction = (name: string): string => {
+    const byLogicalId = functions.find((f) => f.logicalId === name || f.displayName === name);
+    return byLogicalId?.name ?? name;
+  };
+  const killInstances = (
+    name: string,
+    killOptions: { payloadIncludes?: string } | undefined,
+    why: string,
+  ): number => {
+    const fn = invoker!.find(resolveFunction(name));
+    const pids = invoker!.kill(resolveFunction(name), killOptions);
+    for (const pid of pids) {
+      logs.system(`killed ${fn?.displayName ?? name} instance pid ${pid} mid-invocation (${why})`);
+    }
+    return pids.length;
+  };
   let stopping: Promise<void> | undefined;
   return {
     ...info,
@@ -341,6 +386,36 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       return invoker!.invoke(byLogicalId?.name ?? name, event, invokeOptions);
     },
     inspectQueue: (logicalId) => sqs.inspect(logicalId),
+    kill: (name, killOptions) => killInstances(name, killOptions, 'on request'),
+    crashAfter: (rule) => {
+      const random = rule.random ?? Math.random;
+      const after = resolveFunction(rule.after);
+      let crashes = 0;
+      const stop = invoker!.onAfterInvoke((fn, payload) => {
+        if (fn.name !== after || (rule.max !== undefined && crashes >= rule.max)) return;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(payload);
+        } catch {
+          return;
+        }
+        const orderId = (parsed as { orderId?: unknown } | null)?.orderId;
+        if (typeof orderId !== 'string' || (rule.when && !rule.when(parsed))) return;
+        if (random() >= rule.rate) return;
+        const killed = killInstances(
+          rule.victim,
+          { payloadIncludes: orderId },
+          `after ${fn.displayName} for order ${orderId}`,
+        );
+        if (killed > 0) crashes++;
+      });
+      return {
+        get crashes() {
+          return crashes;
+        },
+        stop,
+      };
+    },
     pids: () => [...(invoker?.pids() ?? []), ...(dynamodb.pid ? [dynamodb.pid] : [])],
     stop: () => {
       stopping ??= (async () => {

@@ -37,6 +37,9 @@ export interface InvokeOptions {
   readonly maxPayloadBytes?: number;
 }
 
+/** Called after each invocation that succeeded, before its result is returned to the caller. */
+export type AfterInvokeHook = (fn: FunctionDef, payload: string) => void;
+
 /** Options of the invoker. */
 export interface InvokerOptions {
   /** The environment of each function's processes. */
@@ -57,6 +60,7 @@ export class Invoker {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly byName = new Map<string, FunctionDef>();
   private readonly outputs = new Map<string, OutputListener>();
+  private readonly afterInvoke = new Set<AfterInvokeHook>();
 
   constructor(
     readonly functions: readonly FunctionDef[],
@@ -121,6 +125,7 @@ export class Invoker {
     });
     const durationMs = performance.now() - started;
     if (outcome.ok && Buffer.byteLength(outcome.payload) <= MAX_SYNC_PAYLOAD_BYTES) {
+      for (const hook of this.afterInvoke) hook(fn, payload);
       return {
         requestId,
         functionName: fn.name,
@@ -157,6 +162,25 @@ export class Invoker {
       timedOut: !outcome.ok && outcome.timedOut === true,
       durationMs,
     };
+  }
+
+  /** Registers a hook run after each successful invocation; returns its removal. */
+  onAfterInvoke(hook: AfterInvokeHook): () => void {
+    this.afterInvoke.add(hook);
+    return () => this.afterInvoke.delete(hook);
+  }
+
+  /**
+   * Kills the instances of a function that are running an invocation whose payload contains
+   * `payloadIncludes` (any, when not given); returns the PIDs killed.
+   */
+  kill(nameOrArn: string, options: { payloadIncludes?: string } = {}): number[] {
+    const fn = this.find(nameOrArn);
+    if (!fn) throw new FunctionNotFoundError(`Function not found: ${nameOrArn}`);
+    const text = options.payloadIncludes;
+    return this.pools
+      .get(fn.name)!
+      .killBusy(text === undefined ? undefined : (p) => p.includes(text));
   }
 
   /** PIDs of every live function process. */

@@ -45,6 +45,8 @@ class FunctionInstance {
   private readonly child: ChildProcess;
   private readonly ready: Promise<void>;
   private pending?: { requestId: string; settle: (outcome: InstanceOutcome) => void };
+  /** The invocation running now, if any. */
+  current?: InstanceRequest;
   private exitError?: LambdaError;
   dead = false;
 
@@ -132,6 +134,7 @@ class FunctionInstance {
     }
     if (this.dead) return { ok: false, error: lambdaError('Runtime.ExitError', 'Runtime exited') };
     const timeoutMs = this.fn.timeoutSeconds * 1000;
+    this.current = request;
     return new Promise<InstanceOutcome>((resolve) => {
       const timer = setTimeout(() => {
         this.pending = undefined;
@@ -149,6 +152,7 @@ class FunctionInstance {
         requestId: request.requestId,
         settle: (outcome) => {
           clearTimeout(timer);
+          this.current = undefined;
           resolve(outcome);
         },
       };
@@ -218,6 +222,21 @@ export class FunctionPool {
     } finally {
       this.release(instance);
     }
+  }
+
+  /**
+   * Kills (SIGKILL) the instances running an invocation right now whose request payload
+   * `matches`; each such invocation ends with Runtime.ExitError, as a crashed runtime does.
+   * Returns the PIDs killed.
+   */
+  killBusy(matches: (payload: string) => boolean = () => true): number[] {
+    const killed: number[] = [];
+    for (const instance of this.all) {
+      if (instance.dead || !instance.current || !matches(instance.current.payload)) continue;
+      instance.kill();
+      if (instance.pid !== undefined) killed.push(instance.pid);
+    }
+    return killed;
   }
 
   /** PIDs of the live instances. */
