@@ -356,9 +356,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const cloudJson = path.join(stateDir, 'cloud.json');
   if (options.writeCloudJson !== false) writeJson(cloudJson, info);
 
+  /** A function's physical name from its name, logical id or display name (any case). */
   const resolveFunction = (name: string): string => {
-    const byLogicalId = functions.find((f) => f.logicalId === name || f.displayName === name);
-    return byLogicalId?.name ?? name;
+    const lower = name.toLowerCase();
+    const found = functions.find(
+      (f) => f.name === name || f.logicalId === name || f.displayName.toLowerCase() === lower,
+    );
+    if (!found) {
+      throw new Error(
+        `no function ${name} (known: ${functions.map((f) => f.displayName).join(', ')})`,
+      );
+    }
+    return found.name;
   };
   const killInstances = (
     name: string,
@@ -390,6 +399,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     crashAfter: (rule) => {
       const random = rule.random ?? Math.random;
       const after = resolveFunction(rule.after);
+      resolveFunction(rule.victim);
       let crashes = 0;
       const stop = invoker!.onAfterInvoke((fn, payload) => {
         if (fn.name !== after || (rule.max !== undefined && crashes >= rule.max)) return;

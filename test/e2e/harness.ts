@@ -89,9 +89,9 @@ export interface E2eCloud {
   /** The payments of an order (`mini-ec payments list`). */
   paymentsOf(orderId: string): Promise<PaymentView[]>;
   countOrders(): Promise<number>;
-  /** Sends an event to the orders queue as the relay would (a duplicate delivery). */
-  sendToOrdersQueue(event: unknown): Promise<void>;
-  /** Waits until the orders queue has no visible or in-flight message. */
+  /** Sends an event to the orders queue as the relay would (a duplicate delivery), maybe delayed. */
+  sendToOrdersQueue(event: unknown, delaySeconds?: number): Promise<void>;
+  /** Waits until the orders queue has no visible, in-flight or delayed message. */
   waitForQueuesToDrain(timeoutMs?: number): Promise<void>;
   /** Service names of the functions that logged a line with this correlation id. */
   functionsThatLogged(correlationId: string): Set<string>;
@@ -102,7 +102,7 @@ export interface E2eCloud {
 
 /** Starts a whole local cloud on free ports, quiet, with its state in a temporary folder. */
 export async function startE2eCloud(
-  options: { faults?: FaultOptions; quiet?: boolean } = {},
+  options: { faults?: FaultOptions; quiet?: boolean; context?: Record<string, unknown> } = {},
 ): Promise<E2eCloud> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-e2e-'));
   const lines: LogLine[] = [];
@@ -111,6 +111,7 @@ export async function startE2eCloud(
     stateDir,
     outdir: path.join(stateDir, 'cdk.out'),
     faults: options.faults,
+    ...(options.context ? { context: options.context } : {}),
     console: false,
     onLog: (line) => lines.push(line),
   });
@@ -155,12 +156,13 @@ export async function startE2eCloud(
       const items = await scanAll(output('OrdersTableName'));
       return items.filter((item) => item.kind === ItemKind.order).length;
     },
-    async sendToOrdersQueue(event) {
+    async sendToOrdersQueue(event, delaySeconds = 0) {
       const e = event as { id: string; type: string; correlationid: string };
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: output('OrdersQueueUrl'),
           MessageBody: JSON.stringify(event),
+          DelaySeconds: delaySeconds,
           MessageAttributes: {
             eventType: { DataType: 'String', StringValue: e.type },
             eventId: { DataType: 'String', StringValue: e.id },
@@ -178,12 +180,14 @@ export async function startE2eCloud(
             AttributeNames: [
               'ApproximateNumberOfMessages',
               'ApproximateNumberOfMessagesNotVisible',
+              'ApproximateNumberOfMessagesDelayed',
             ],
           }),
         );
         const pending =
           Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-          Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+          Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
+          Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
         if (pending === 0) return;
         if (Date.now() > deadline) throw new Error(`orders queue still holds ${pending} messages`);
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -4,7 +4,7 @@ import type { FunctionDef } from '../../local/template/stack.js';
 import { fixtureStack } from './helpers.js';
 
 /** Resolves after `ms`. */
-const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('killing a function mid-invocation, on request', () => {
   let invoker: Invoker;
@@ -32,7 +32,7 @@ describe('killing a function mid-invocation, on request', () => {
   it('ends the running invocation as a crashed runtime, and the next invocation gets a fresh process', async () => {
     const first = await invoker.invoke('SleepyFunction', { ms: 0 });
     const running = invoker.invoke('SleepyFunction', { ms: 800 });
-    await after(200);
+    await pause(200);
 
     const killed = invoker.kill('SleepyFunction');
     const crashed = await running;
@@ -50,7 +50,7 @@ describe('killing a function mid-invocation, on request', () => {
   it('kills only the instances whose payload matches, and none that are idle', async () => {
     const a = invoker.invoke('SleepyFunction', { ms: 600, order: 'ORDER-A' });
     const b = invoker.invoke('SleepyFunction', { ms: 600, order: 'ORDER-B' });
-    await after(200);
+    await pause(200);
 
     const killed = invoker.kill('SleepyFunction', { payloadIncludes: 'ORDER-A' });
     const [resultA, resultB] = await Promise.all([a, b]);
@@ -63,7 +63,7 @@ describe('killing a function mid-invocation, on request', () => {
 
   it('runs after-invoke hooks once the callee succeeded and before its caller gets the answer', async () => {
     const caller = invoker.invoke('SleepyFunction', { ms: 800, order: 'ORDER-C' });
-    await after(200);
+    await pause(200);
     const seen: string[] = [];
     const stop = invoker.onAfterInvoke((fn, payload) => {
       seen.push(fn.logicalId);

@@ -1,0 +1,306 @@
+/**
+ * The scenarios of the proof. Each one drives a running local cloud through the same doors a
+ * user has (the HTTP API, `mini-ec chaos`, the queues), waits for every accepted order to
+ * converge, runs `mini-ec verify`'s invariants over all tables, and returns what it saw. The
+ * quick suites (test/e2e) run them small; `npm run chaos` runs them at full size.
+ */
+import { type ChaosOverrides, ChaosParameters, type ChaosService } from '../../cli/chaos.js';
+import { resolveTarget, type Target } from '../../cli/target.js';
+import { type VerifyReport, verifyInvariants } from '../../cli/verify.js';
+import { CHAOS_CACHE_SECONDS } from '../../lambdas/shared/chaos-settings.js';
+import type { E2eCloud } from '../e2e/harness.js';
+import {
+  type OrderOutcome,
+  type OrderSpec,
+  type Placement,
+  ProofProbe,
+  type ProofSummary,
+  placeAll,
+  shuffled,
+  summarize,
+} from './proof.js';
+
+/** What every scenario gets: the cloud, a probe of its tables and queues, the CLI's target. */
+export class ProofContext {
+  readonly probe: ProofProbe;
+  readonly target: Target;
+  private readonly chaos: ChaosParameters;
+  private skuCounter = 0;
+
+  constructor(
+    readonly cloud: E2eCloud,
+    readonly log: (message: string) => void = () => undefined,
+  ) {
+    this.probe = new ProofProbe(cloud.cloud);
+    this.target = resolveTarget({ cloudFile: cloud.cloudFile, env: {} });
+    this.chaos = new ChaosParameters(this.target);
+  }
+
+  /** A sku no other scenario uses, with its stock and price set. */
+  async newSku(stock: number, price = 100): Promise<string> {
+    this.skuCounter += 1;
+    const sku = `proof-${Date.now().toString(36)}-${this.skuCounter}`;
+    await this.cloud.setStock(sku, stock, price);
+    return sku;
+  }
+
+  /** `mini-ec chaos set` for each service given, then waits until every instance sees it. */
+  async setChaos(settings: Partial<Record<ChaosService, ChaosOverrides>>): Promise<void> {
+    for (const [service, overrides] of Object.entries(settings)) {
+      await this.chaos.put(service as ChaosService, overrides as ChaosOverrides);
+    }
+    await sleep(CHAOS_CACHE_SECONDS * 1000 + 500);
+  }
+
+  /** `mini-ec chaos clear`, then waits until every instance sees it. */
+  async clearChaos(): Promise<void> {
+    await this.setChaos({ inventory: {}, payment: {} });
+  }
+
+  /** The invariants over all tables (every accepted order must exist; nothing PENDING). */
+  verify(accepted: readonly string[]): Promise<VerifyReport> {
+    return verifyInvariants(this.target, { acceptedOrderIds: accepted, maxPendingSeconds: 0 });
+  }
+
+  close(): void {
+    this.probe.close();
+    this.chaos.close();
+  }
+}
+
+/** What a scenario saw. */
+export interface ScenarioResult {
+  summary: ProofSummary;
+  placements: Placement[];
+  outcomes: Map<string, OrderOutcome>;
+  report: VerifyReport;
+  /** Orders that did not converge in time. */
+  pending: string[];
+}
+
+/** Places the specs, waits for convergence, verifies: the common skeleton of every scenario. */
+export async function runOrders(
+  ctx: ProofContext,
+  scenario: string,
+  specs: OrderSpec[],
+  options: {
+    concurrency: number;
+    convergeTimeoutMs: number;
+    /** Runs after the orders were accepted, while they converge (duplicates, …). */
+    meanwhile?: (accepted: string[]) => Promise<void>;
+  },
+): Promise<ScenarioResult> {
+  const started = performance.now();
+  ctx.log(`${scenario}: placing ${specs.length} orders with ${options.concurrency} clients`);
+  const placements = await placeAll(ctx.cloud.apiUrl, specs, options.concurrency);
+  const accepted = placements.flatMap((p) => (p.status === 202 && p.orderId ? [p.orderId] : []));
+  await options.meanwhile?.(accepted);
+  const outcomes = await ctx.probe.awaitConvergence(accepted, options.convergeTimeoutMs);
+  const pending = accepted.filter((id) => {
+    const status = outcomes.get(id)?.status;
+    return status !== 'CONFIRMED' && status !== 'FAILED';
+  });
+  // Let the last deliveries (duplicates, compensations already decided) settle before counting.
+  await ctx.cloud.waitForQueuesToDrain(options.convergeTimeoutMs).catch(() => undefined);
+  const report = await ctx.verify(accepted);
+  const dlq = await ctx.probe.deadLetters();
+  const summary = summarize({
+    scenario,
+    placements,
+    outcomes,
+    dlq: dlq.orders + dlq.relay,
+    violations: report.violations.length,
+    seconds: (performance.now() - started) / 1000,
+  });
+  ctx.log(
+    `${scenario}: ${summary.converged}/${summary.accepted} converged in ${summary.seconds.toFixed(1)} s`,
+  );
+  return { summary, placements, outcomes, report, pending };
+}
+
+/** N orders of one unit each for a sku with `stock` units, all at once. */
+export async function concurrencyScenario(
+  ctx: ProofContext,
+  options: { orders: number; stock: number; convergeTimeoutMs?: number },
+): Promise<ScenarioResult & { sku: string }> {
+  const sku = await ctx.newSku(options.stock);
+  const specs = Array.from({ length: options.orders }, () => ({ items: [{ sku, qty: 1 }] }));
+  const result = await runOrders(
+    ctx,
+    `concurrency ${options.orders}→stock ${options.stock}`,
+    specs,
+    {
+      concurrency: options.orders,
+      convergeTimeoutMs: options.convergeTimeoutMs ?? 120_000,
+    },
+  );
+  return { ...result, sku };
+}
+
+/** Orders over several skus (some short of stock) while the participants misbehave. */
+export async function faultsScenario(
+  ctx: ProofContext,
+  options: {
+    orders: number;
+    skus: number;
+    chaos: Partial<Record<ChaosService, ChaosOverrides>>;
+    concurrency?: number;
+    convergeTimeoutMs?: number;
+  },
+): Promise<ScenarioResult> {
+  const skus: string[] = [];
+  for (let i = 0; i < options.skus; i++) {
+    // The last sku is short of stock, so OUT_OF_STOCK (and its compensations) happen too.
+    skus.push(
+      await ctx.newSku(
+        i === options.skus - 1 ? Math.ceil(options.orders / (options.skus * 3)) : 10_000,
+      ),
+    );
+  }
+  const specs = Array.from({ length: options.orders }, (_, i) => {
+    const first = skus[i % skus.length] as string;
+    const second = skus[(i + 1) % skus.length] as string;
+    return {
+      items:
+        i % 3 === 0 && first !== second
+          ? [
+              { sku: first, qty: 1 },
+              { sku: second, qty: 2 },
+            ]
+          : [{ sku: first, qty: 1 }],
+    };
+  });
+  await ctx.setChaos(options.chaos);
+  try {
+    return await runOrders(ctx, `faults ${describeChaos(options.chaos)}`, specs, {
+      concurrency: options.concurrency ?? 16,
+      convergeTimeoutMs: options.convergeTimeoutMs ?? 180_000,
+    });
+  } finally {
+    await ctx.clearChaos();
+  }
+}
+
+/**
+ * Every order.placed.v1 event delivered `copies` more times, shuffled and some delayed,
+ * while the originals are being processed: each order must still have one effect.
+ */
+export async function duplicatesScenario(
+  ctx: ProofContext,
+  options: { orders: number; copies: number; convergeTimeoutMs?: number },
+): Promise<ScenarioResult & { duplicatesSent: number }> {
+  const sku = await ctx.newSku(options.orders * 2);
+  const specs = Array.from({ length: options.orders }, () => ({ items: [{ sku, qty: 2 }] }));
+  let duplicatesSent = 0;
+  const result = await runOrders(ctx, `duplicates ×${options.copies + 1}`, specs, {
+    concurrency: 8,
+    convergeTimeoutMs: options.convergeTimeoutMs ?? 120_000,
+    meanwhile: async (accepted) => {
+      const events = await Promise.all(accepted.map((id) => ctx.probe.placedEvent(id)));
+      const copies = shuffled(
+        events.flatMap((event) => Array.from({ length: options.copies }, () => event)),
+      );
+      await Promise.all(
+        copies.map(async (event, i) => {
+          await ctx.cloud.sendToOrdersQueue(event, i % 4 === 0 ? 1 + (i % 3) : 0);
+          duplicatesSent++;
+        }),
+      );
+    },
+  });
+  return { ...result, duplicatesSent };
+}
+
+/** The worker killed right after reserve or after charge committed, over and over. */
+export async function crashScenario(
+  ctx: ProofContext,
+  options: { orders: number; rate: number; maxCrashes: number; convergeTimeoutMs?: number },
+): Promise<ScenarioResult & { crashes: { afterReserve: number; afterCharge: number } }> {
+  const sku = await ctx.newSku(options.orders * 2);
+  const specs = Array.from({ length: options.orders }, () => ({ items: [{ sku, qty: 1 }] }));
+  const afterReserve = ctx.cloud.cloud.crashAfter({
+    victim: 'worker',
+    after: 'inventory',
+    when: (payload) => (payload as { command?: string }).command === 'reserve',
+    rate: options.rate,
+    max: options.maxCrashes,
+  });
+  const afterCharge = ctx.cloud.cloud.crashAfter({
+    victim: 'worker',
+    after: 'payment',
+    when: (payload) => (payload as { command?: string }).command === 'charge',
+    rate: options.rate,
+    max: options.maxCrashes,
+  });
+  try {
+    const result = await runOrders(ctx, `crashes (worker killed, rate ${options.rate})`, specs, {
+      concurrency: 8,
+      convergeTimeoutMs: options.convergeTimeoutMs ?? 240_000,
+    });
+    return {
+      ...result,
+      crashes: { afterReserve: afterReserve.crashes, afterCharge: afterCharge.crashes },
+    };
+  } finally {
+    afterReserve.stop();
+    afterCharge.stop();
+  }
+}
+
+/**
+ * A participant slower than the worker's wait (delay > invoke timeout, so the participant is
+ * also past its own timeout): attempts fail until `chaos clear`, then every order converges.
+ */
+export async function slowParticipantScenario(
+  ctx: ProofContext,
+  options: { orders: number; slowForMs: number; delayMs: number; convergeTimeoutMs?: number },
+): Promise<ScenarioResult & { lastErrors: string[] }> {
+  const sku = await ctx.newSku(options.orders);
+  const specs = Array.from({ length: options.orders }, () => ({ items: [{ sku, qty: 1 }] }));
+  await ctx.setChaos({ inventory: { delayMs: options.delayMs } });
+  const lastErrors: string[] = [];
+  try {
+    const result = await runOrders(ctx, `slow inventory (${options.delayMs} ms)`, specs, {
+      concurrency: 4,
+      convergeTimeoutMs: options.convergeTimeoutMs ?? 120_000,
+      meanwhile: async (accepted) => {
+        await sleep(options.slowForMs);
+        lastErrors.push(...(await ctx.probe.lastErrors(accepted)));
+        await ctx.clearChaos();
+      },
+    });
+    return { ...result, lastErrors };
+  } finally {
+    await ctx.clearChaos();
+  }
+}
+
+/** A bounded burst: many orders from many clients on 127.0.0.1, stock for all of them. */
+export async function floodScenario(
+  ctx: ProofContext,
+  options: { orders: number; clients: number; convergeTimeoutMs?: number },
+): Promise<ScenarioResult> {
+  const skus = [await ctx.newSku(options.orders), await ctx.newSku(options.orders)];
+  const specs = Array.from({ length: options.orders }, (_, i) => ({
+    items: [{ sku: skus[i % 2] as string, qty: 1 }],
+  }));
+  return runOrders(ctx, `flood ${options.orders} @ ${options.clients} clients`, specs, {
+    concurrency: options.clients,
+    convergeTimeoutMs: options.convergeTimeoutMs ?? 600_000,
+  });
+}
+
+function describeChaos(chaos: Partial<Record<ChaosService, ChaosOverrides>>): string {
+  return Object.entries(chaos)
+    .map(
+      ([service, o]) =>
+        `${service}(${Object.entries(o ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')})`,
+    )
+    .join(' ');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
