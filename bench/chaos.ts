@@ -22,6 +22,8 @@ import {
   slowParticipantScenario,
 } from '../test/proof/scenarios.js';
 
+// The SDK's notice about Node 20 is noise here (its versions are pinned).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' } } });
 const scale = Number(values.scale);
 if (!Number.isFinite(scale) || scale <= 0 || scale > 1) {

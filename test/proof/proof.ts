@@ -210,6 +210,8 @@ export interface ProofSummary {
   dlq: number;
   violations: number;
   seconds: number;
+  /** What the scenario did to the system (faults set, crashes, duplicates sent). */
+  note?: string;
 }
 
 /** The p-th percentile of sorted numbers (nearest rank). */
@@ -287,6 +289,7 @@ export function formatSummary(rows: readonly ProofSummary[]): string[] {
     ['dlq', (r) => String(r.dlq)],
     ['violations', (r) => String(r.violations)],
     ['time', (r) => `${r.seconds.toFixed(1)} s`],
+    ['what was done to it', (r) => r.note ?? ''],
   ];
   const cells = rows.map((r) => columns.map(([, f]) => f(r)));
   const widths = columns.map(([name], i) =>

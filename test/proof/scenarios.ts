@@ -88,6 +88,8 @@ export async function runOrders(
     convergeTimeoutMs: number;
     /** Runs after the orders were accepted, while they converge (duplicates, …). */
     meanwhile?: (accepted: string[]) => Promise<void>;
+    /** What was done to the system, for the summary (read once the orders converged). */
+    note?: () => string;
   },
 ): Promise<ScenarioResult> {
   const started = performance.now();
@@ -112,6 +114,7 @@ export async function runOrders(
     violations: report.violations.length,
     seconds: (performance.now() - started) / 1000,
   });
+  if (options.note) summary.note = options.note();
   ctx.log(
     `${scenario}: ${summary.converged}/${summary.accepted} converged in ${summary.seconds.toFixed(1)} s`,
   );
@@ -125,15 +128,11 @@ export async function concurrencyScenario(
 ): Promise<ScenarioResult & { sku: string }> {
   const sku = await ctx.newSku(options.stock);
   const specs = Array.from({ length: options.orders }, () => ({ items: [{ sku, qty: 1 }] }));
-  const result = await runOrders(
-    ctx,
-    `concurrency ${options.orders}→stock ${options.stock}`,
-    specs,
-    {
-      concurrency: options.orders,
-      convergeTimeoutMs: options.convergeTimeoutMs ?? 120_000,
-    },
-  );
+  const result = await runOrders(ctx, 'concurrency', specs, {
+    note: () => `${options.orders} clients at once for one sku with stock ${options.stock}`,
+    concurrency: options.orders,
+    convergeTimeoutMs: options.convergeTimeoutMs ?? 120_000,
+  });
   return { ...result, sku };
 }
 
@@ -172,7 +171,8 @@ export async function faultsScenario(
   });
   await ctx.setChaos(options.chaos);
   try {
-    return await runOrders(ctx, `faults ${describeChaos(options.chaos)}`, specs, {
+    return await runOrders(ctx, 'faults', specs, {
+      note: () => `chaos set ${describeChaos(options.chaos)}`,
       concurrency: options.concurrency ?? 16,
       convergeTimeoutMs: options.convergeTimeoutMs ?? 180_000,
     });
@@ -192,7 +192,9 @@ export async function duplicatesScenario(
   const sku = await ctx.newSku(options.orders * 2);
   const specs = Array.from({ length: options.orders }, () => ({ items: [{ sku, qty: 2 }] }));
   let duplicatesSent = 0;
-  const result = await runOrders(ctx, `duplicates ×${options.copies + 1}`, specs, {
+  const result = await runOrders(ctx, 'duplicates', specs, {
+    note: () =>
+      `${duplicatesSent} extra deliveries (each order.placed.v1 ×${options.copies + 1}, shuffled, some delayed)`,
     concurrency: 8,
     convergeTimeoutMs: options.convergeTimeoutMs ?? 120_000,
     meanwhile: async (accepted) => {
@@ -233,7 +235,9 @@ export async function crashScenario(
     max: options.maxCrashes,
   });
   try {
-    const result = await runOrders(ctx, `crashes (worker killed, rate ${options.rate})`, specs, {
+    const result = await runOrders(ctx, 'crashes', specs, {
+      note: () =>
+        `worker killed ${afterReserve.crashes}× after reserve, ${afterCharge.crashes}× after charge committed`,
       concurrency: 8,
       convergeTimeoutMs: options.convergeTimeoutMs ?? 240_000,
     });
@@ -260,7 +264,9 @@ export async function slowParticipantScenario(
   await ctx.setChaos({ inventory: { delayMs: options.delayMs } });
   const lastErrors: string[] = [];
   try {
-    const result = await runOrders(ctx, `slow inventory (${options.delayMs} ms)`, specs, {
+    const result = await runOrders(ctx, 'slow participant', specs, {
+      note: () =>
+        `inventory delay ${options.delayMs} ms (> the 4 s invoke wait) for ${options.slowForMs / 1000} s, then chaos clear`,
       concurrency: 4,
       convergeTimeoutMs: options.convergeTimeoutMs ?? 120_000,
       meanwhile: async (accepted) => {
@@ -284,7 +290,8 @@ export async function floodScenario(
   const specs = Array.from({ length: options.orders }, (_, i) => ({
     items: [{ sku: skus[i % 2] as string, qty: 1 }],
   }));
-  return runOrders(ctx, `flood ${options.orders} @ ${options.clients} clients`, specs, {
+  return runOrders(ctx, 'flood', specs, {
+    note: () => `${options.orders} orders from ${options.clients} clients on 127.0.0.1`,
     concurrency: options.clients,
     convergeTimeoutMs: options.convergeTimeoutMs ?? 600_000,
   });
