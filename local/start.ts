@@ -63,6 +63,8 @@ try {
   );
   console.log(`    curl -s ${url.replace('http://', '')}/orders/<orderId>`);
   console.log('    npx mini-ec order coffee=1');
+  console.log('    npx mini-ec chaos set --service payment --fail-rate 0.3   # faults, live');
+  console.log('    npx mini-ec verify                                        # invariants');
   console.log(`\n  functions: ${cloud.functions.map((f) => f.displayName).join(', ')}`);
   console.log('  logs: .local/logs/<Function>.log  ·  Ctrl-C stops everything\n');
 } catch (error) {
