@@ -41,9 +41,13 @@ export class OrdersApi extends Construct {
   }
 
   private httpApi(props: OrdersApiProps, accessLogs: logs.LogGroup): string {
+    const integration = new HttpLambdaIntegration('ApiIntegration', props.handler);
+    // $default sends every other method and path to the function too, so even those get a
+    // problem+json answer (404 NOT_FOUND, 405 METHOD_NOT_ALLOWED) instead of the gateway's own.
     const api = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'mini-ec orders API',
       createDefaultStage: false,
+      defaultIntegration: integration,
     });
     const stage = new apigwv2.HttpStage(this, 'HttpApiStage', {
       httpApi: api,
@@ -52,7 +56,6 @@ export class OrdersApi extends Construct {
       throttle: props.throttle,
       accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(accessLogs) },
     });
-    const integration = new HttpLambdaIntegration('ApiIntegration', props.handler);
     api.addRoutes({ path: '/orders', methods: [apigwv2.HttpMethod.POST], integration });
     api.addRoutes({ path: '/orders/{id}', methods: [apigwv2.HttpMethod.GET], integration });
     api.addRoutes({ path: '/orders/{id}/events', methods: [apigwv2.HttpMethod.GET], integration });

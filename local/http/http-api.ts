@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Invoker } from '../invoke/invoke.js';
+import { type Invoker, RequestTooLargeError } from '../invoke/invoke.js';
 import { sleep } from '../ports.js';
 import type { Service } from '../service.js';
 import type { HttpApiDef, RouteDef } from '../template/stack.js';
@@ -113,7 +113,11 @@ export class HttpApiService implements Service {
         result.functionError
           ? jsonResponse(500, { message: 'Internal Server Error' })
           : mapHttpApiResult(result.payload),
-      () => jsonResponse(500, { message: 'Internal Server Error' }),
+      (error: unknown) =>
+        // A payload over Lambda's 6 MB: API Gateway answers 413 without calling the function.
+        error instanceof RequestTooLargeError
+          ? jsonResponse(413, { message: 'Request Entity Too Large' })
+          : jsonResponse(500, { message: 'Internal Server Error' }),
     );
     const timeout = new AbortController();
     const answer = await Promise.race([

@@ -213,8 +213,13 @@ describe('MiniEc stack', () => {
     });
   });
 
-  it('serves the three routes on an HTTP API whose stage is throttled and access-logged', () => {
-    for (const routeKey of ['POST /orders', 'GET /orders/{id}', 'GET /orders/{id}/events']) {
+  it('serves the three routes, and $default so any other request gets the function’s problem, on an HTTP API whose stage is throttled and access-logged', () => {
+    for (const routeKey of [
+      'POST /orders',
+      'GET /orders/{id}',
+      'GET /orders/{id}/events',
+      '$default',
+    ]) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
     }
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
