@@ -29,8 +29,14 @@ Usage:
                                               place an order and follow it until it converges
   mini-ec orders get <id>                     the order as the API returns it
   mini-ec payments list --order <id>          the order's payments (CHARGED or REFUNDED)
-  mini-ec dlq list                            what waits in the orders dead-letter queue
-  mini-ec dlq redrive [--max N]               move it back to the orders queue
+  mini-ec dlq list [--queue orders|relay|all] [--max N]
+                                              what waits in the DLQs: order, correlation ID,
+                                              last error, receive count; stream ranges
+  mini-ec dlq redrive [--queue orders] [--max N]
+                                              move the orders DLQ back to the orders queue
+  mini-ec dlq redrive --queue relay [--from-table]
+                                              replay the stream ranges the relay could not send
+                                              (--from-table: republish the PENDING orders' events)
   mini-ec verify [--accepted FILE] [--max-pending S]
                                               check the saga's invariants across all tables
                                               (exit 1 on any violation)
@@ -65,6 +71,8 @@ const OPTIONS = {
   'fail-rate': { type: 'string' },
   'delay-ms': { type: 'string' },
   'fail-after-commit': { type: 'string' },
+  queue: { type: 'string' },
+  'from-table': { type: 'boolean' },
 } as const;
 const GLOBAL_OPTIONS = ['json', 'help', 'stack-outputs', 'cloud'];
 
@@ -75,8 +83,8 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   order: ['key', 'correlation-id', 'timeout'],
   'orders get': [],
   'payments list': ['order'],
-  'dlq list': [],
-  'dlq redrive': ['max'],
+  'dlq list': ['queue', 'max'],
+  'dlq redrive': ['queue', 'max', 'from-table'],
   verify: ['accepted', 'max-pending'],
   'chaos set': ['service', 'fail-rate', 'delay-ms', 'fail-after-commit'],
   'chaos clear': ['service'],
@@ -154,9 +162,9 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
     case 'payments list':
       return paymentsList(ctx, args, { order: values.order });
     case 'dlq list':
-      return dlqList(ctx, args);
+      return dlqList(ctx, args, values);
     case 'dlq redrive':
-      return dlqRedrive(ctx, args, { max: values.max });
+      return dlqRedrive(ctx, args, values);
     case 'verify':
       return verifyCommand(ctx, args, values);
     case 'chaos set':

@@ -10,6 +10,12 @@ export const MAX_BATCH_ENTRIES = 10;
 /** …and at most 1 MiB in all (the SQS message size limit since 2025). */
 export const MAX_BATCH_BYTES = 1024 * 1024;
 
+/** Any SQS message with string attributes: what batching needs to know of it. */
+export interface SizedMessage {
+  body: string;
+  attributes: Readonly<Record<string, string>>;
+}
+
 /** A message for the orders queue. */
 export interface QueueMessage {
   body: string;
@@ -25,7 +31,7 @@ export function toQueueMessage(event: CloudEvent): QueueMessage {
 }
 
 /** Bytes SQS counts for a message: body plus attribute names, types and values. */
-export function messageBytes(message: QueueMessage): number {
+export function messageBytes(message: SizedMessage): number {
   let bytes = Buffer.byteLength(message.body, 'utf8');
   for (const [name, value] of Object.entries(message.attributes)) {
     bytes += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8');
@@ -37,7 +43,7 @@ export function messageBytes(message: QueueMessage): number {
  * Splits messages into batches of at most 10 entries and 1 MiB; a message too large on its own
  * gets a batch of its own, so its failure cannot take others down with it.
  */
-export function toBatches<T extends QueueMessage>(messages: readonly T[]): T[][] {
+export function toBatches<T extends SizedMessage>(messages: readonly T[]): T[][] {
   const batches: T[][] = [];
   let current: T[] = [];
   let bytes = 0;

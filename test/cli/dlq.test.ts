@@ -1,56 +1,79 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import {
+  type Message,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ItemKind, orderEventKey, orderKey } from '../../lambdas/shared/keys.js';
 import { assertValidQueueMessage } from '../support/contracts.js';
+import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
 import { runCli } from './run.js';
 
-const event = (n: number) => ({
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const placed = (n: number) => ({
   specversion: '1.0',
   id: `e-${n}`,
   source: 'mini-ec/api',
   type: 'order.placed.v1',
   subject: `o-${n}`,
-  time: '2025-11-22T10:00:00.000Z',
+  time: '2026-11-22T10:00:00.000Z',
   datacontenttype: 'application/json',
   correlationid: `cid-${n}`,
   sagaid: `o-${n}`,
   data: { orderId: `o-${n}`, items: [{ sku: 'coffee', qty: 1 }], total: 500, currency: 'JPY' },
 });
+const attributes = (e: ReturnType<typeof placed>) => ({
+  eventType: { DataType: 'String', StringValue: e.type },
+  eventId: { DataType: 'String', StringValue: e.id },
+  correlationId: { DataType: 'String', StringValue: e.correlationid },
+});
 
-describe('mini-ec dlq, on the SQS emulator (fauxqs)', () => {
+describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator', () => {
+  let dynamo: LocalDynamo;
   let server: FauxqsServer;
   let sqs: SQSClient;
+  let streams: DynamoDBStreamsClient;
   let dir: string;
   let cloudFile: string;
-  let queueUrl: string;
+  let table: string;
+  let streamArn: string;
+  const queues = { orders: '', ordersDlq: '', relayDlq: '' };
 
   beforeAll(async () => {
-    server = await startFauxqs({ port: 0, logger: false, host: 'localhost' });
-    const endpoint = `http://127.0.0.1:${server.port}`;
-    sqs = new SQSClient({
-      endpoint,
+    [dynamo, server] = await Promise.all([
+      startLocalDynamo(),
+      startFauxqs({ port: 0, logger: false, host: 'localhost' }),
+    ]);
+    table = await dynamo.createTable('dlq-orders', { stream: 'NEW_IMAGE' });
+    const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
+    streamArn = String(
+      (await ddb.send(new DescribeTableCommand({ TableName: table }))).Table?.LatestStreamArn,
+    );
+    ddb.destroy();
+    streams = new DynamoDBStreamsClient({
+      endpoint: dynamo.endpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials,
     });
-    const dlq = server.createQueue('cli-test-dlq', {});
-    queueUrl = server.createQueue('cli-test-orders', {}).queueUrl;
-    for (const n of [1, 2, 3]) {
-      const e = event(n);
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: dlq.queueUrl,
-          MessageBody: JSON.stringify(e),
-          MessageAttributes: {
-            eventType: { DataType: 'String', StringValue: e.type },
-            eventId: { DataType: 'String', StringValue: e.id },
-            correlationId: { DataType: 'String', StringValue: e.correlationid },
-          },
-        }),
-      );
-    }
+    const endpoint = `http://127.0.0.1:${server.port}`;
+    sqs = new SQSClient({ endpoint, region: 'us-east-1', credentials });
+    queues.ordersDlq = server.createQueue('cli-orders-dlq', {}).queueUrl;
+    queues.relayDlq = server.createQueue('cli-relay-dlq', {}).queueUrl;
+    queues.orders = server.createQueue('cli-orders', {}).queueUrl;
     dir = mkdtempSync(join(tmpdir(), 'mini-ec-dlq-'));
     cloudFile = join(dir, 'cloud.json');
     writeFileSync(
@@ -58,14 +81,16 @@ describe('mini-ec dlq, on the SQS emulator (fauxqs)', () => {
       JSON.stringify({
         apiUrl: 'http://127.0.0.1:9',
         region: 'us-east-1',
-        endpoints: { sqs: endpoint },
+        endpoints: { sqs: endpoint, dynamodb: dynamo.endpoint },
+        credentials,
         outputs: {
           ApiUrl: 'http://127.0.0.1:9',
-          OrdersTableName: 'o',
+          OrdersTableName: table,
           InventoryTableName: 'i',
           PaymentsTableName: 'p',
-          OrdersQueueUrl: queueUrl,
-          OrdersDlqUrl: dlq.queueUrl,
+          OrdersQueueUrl: queues.orders,
+          OrdersDlqUrl: queues.ordersDlq,
+          RelayDlqUrl: queues.relayDlq,
         },
       }),
     );
@@ -73,47 +98,291 @@ describe('mini-ec dlq, on the SQS emulator (fauxqs)', () => {
 
   afterAll(async () => {
     sqs?.destroy();
-    await server?.stop();
+    streams?.destroy();
+    await Promise.all([server?.stop(), dynamo?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('lists what waits in the DLQ without taking it away', async () => {
-    const first = await runCli(['dlq', 'list', '--json'], { cloudFile });
-    const again = await runCli(['dlq', 'list'], { cloudFile });
-
-    expect(first.stderr).toBe('');
-    const listed = first.json<{ approximateCount: number; messages: { eventId: string }[] }>();
-    expect(listed.approximateCount).toBe(3);
-    expect(listed.messages.map((m) => m.eventId).sort()).toEqual(['e-1', 'e-2', 'e-3']);
-    expect(listed.messages[0]).toMatchObject({ eventType: 'order.placed.v1' });
-    expect(again.stdout).toMatch(
-      /^3 message\(s\) in the orders DLQ\neventType\s+orderId\s+correlationId/,
-    );
+  beforeEach(async () => {
+    for (const url of Object.values(queues))
+      await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
   });
 
-  it('redrives at most --max messages, then the rest, to the orders queue with their attributes', async () => {
-    const some = await runCli(['dlq', 'redrive', '--max', '2', '--json'], { cloudFile });
-    const rest = await runCli(['dlq', 'redrive'], { cloudFile });
-    const after = await runCli(['dlq', 'list', '--json'], { cloudFile });
-    const received = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
+  /** Writes an order as the api does: the ORDER item and its order.placed.v1 EVENT item. */
+  async function putOrder(n: number, status = 'PENDING', extra: Record<string, unknown> = {}) {
+    const event = placed(n);
+    await dynamo.db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...orderKey(event.subject),
+          kind: ItemKind.order,
+          orderId: event.subject,
+          status,
+          ...extra,
+        },
+      }),
+    );
+    await dynamo.db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...orderEventKey(event.subject, event.type),
+          kind: ItemKind.event,
+          orderId: event.subject,
+          type: event.type,
+          event,
+        },
+      }),
+    );
+    return event;
+  }
+
+  async function drain(url: string): Promise<Message[]> {
+    const all: Message[] = [];
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) return all;
+      all.push(...Messages);
+    }
+  }
+
+  /** Every record of the stream so far (one shard locally), oldest first. */
+  async function streamRecords() {
+    const { StreamDescription } = await streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn }),
+    );
+    const shardId = String(StreamDescription?.Shards?.[0]?.ShardId);
+    let iterator = (
+      await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      )
+    ).ShardIterator;
+    const records = [];
+    while (iterator) {
+      const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+      if (!page.Records?.length) break;
+      records.push(...page.Records);
+      iterator = page.NextShardIterator;
+    }
+    return { shardId, records };
+  }
+
+  /** An on-failure record as Lambda writes it for a DynamoDB stream batch. */
+  const onFailureRecord = (shardId: string, start: string, end: string, batchSize: number) => ({
+    requestContext: {
+      requestId: 'r-1',
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:relay',
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 11,
+    },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    version: '1.0',
+    timestamp: '2026-11-22T10:00:05.000Z',
+    DDBStreamBatchInfo: {
+      shardId,
+      startSequenceNumber: start,
+      endSequenceNumber: end,
+      approximateArrivalOfFirstRecord: '2026-11-22T10:00:00.000Z',
+      approximateArrivalOfLastRecord: '2026-11-22T10:00:01.000Z',
+      batchSize,
+      streamArn,
+    },
+  });
+
+  it('lists each DLQ readably — order, status, correlation ID, receive count and the worker’s last error — without taking anything away', async () => {
+    const event = await putOrder(1, 'PENDING', {
+      failedAttempts: 5,
+      lastError: 'ParticipantUnavailableError: charge → payment: function error InjectedFaultError',
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.ordersDlq,
+        MessageBody: JSON.stringify(event),
+        MessageAttributes: attributes(event),
+      }),
+    );
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.relayDlq,
+        MessageBody: JSON.stringify(onFailureRecord('shard-1', '100', '200', 3)),
       }),
     );
 
-    expect(some.json()).toEqual({ moved: 2 });
-    expect(rest.stdout).toBe('moved 1 message(s) from the orders DLQ to the orders queue\n');
-    expect(after.json()).toEqual({ approximateCount: 0, messages: [] });
-    const messages = received.Messages ?? [];
-    expect(messages.map((m) => JSON.parse(m.Body ?? '{}').id).sort()).toEqual([
-      'e-1',
-      'e-2',
-      'e-3',
+    const listed = await runCli(['dlq', 'list', '--json'], { cloudFile });
+    const human = await runCli(['dlq', 'list'], { cloudFile });
+    const again = await runCli(['dlq', 'list', '--queue', 'orders', '--json'], { cloudFile });
+
+    expect(listed.stderr).toBe('');
+    const json = listed.json<{
+      orders: { approximateCount: number; messages: Record<string, unknown>[] };
+      relay: { records: Record<string, unknown>[] };
+    }>();
+    expect(json.orders.approximateCount).toBe(1);
+    expect(json.orders.messages).toEqual([
+      expect.objectContaining({
+        orderId: 'o-1',
+        orderStatus: 'PENDING',
+        correlationId: 'cid-1',
+        eventType: 'order.placed.v1',
+        failedAttempts: 5,
+        lastError: expect.stringContaining('InjectedFaultError'),
+        receiveCount: expect.any(Number),
+      }),
     ]);
-    for (const m of messages) {
-      assertValidQueueMessage({ body: m.Body ?? '', messageAttributes: m.MessageAttributes ?? {} });
+    expect(json.relay.records).toEqual([
+      expect.objectContaining({
+        shardId: 'shard-1',
+        startSequenceNumber: '100',
+        endSequenceNumber: '200',
+        batchSize: 3,
+        condition: 'RetryAttemptsExhausted',
+        functionError: 'Unhandled',
+      }),
+    ]);
+    expect(human.stdout).toMatch(
+      /orders DLQ: 1 message\(s\)\n\s+orderId\s+orderStatus\s+correlationId\s+receiveCount\s+failedAttempts\s+lastError/,
+    );
+    expect(human.stdout).toMatch(/relay DLQ .*: 1 record\(s\)/);
+    expect(again.json<{ orders: { approximateCount: number } }>().orders.approximateCount).toBe(1);
+  });
+
+  it('redrives the orders DLQ by receive-and-send where there is no message-move task (fauxqs), every message once, --max first', async () => {
+    for (const n of [11, 12, 13]) {
+      const e = placed(n);
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queues.ordersDlq,
+          MessageBody: JSON.stringify(e),
+          MessageAttributes: attributes(e),
+        }),
+      );
     }
+
+    const some = await runCli(['dlq', 'redrive', '--max', '2', '--json'], { cloudFile });
+    const rest = await runCli(['dlq', 'redrive'], { cloudFile });
+    const moved = await drain(queues.orders);
+
+    expect(some.json()).toEqual({ moved: 2, method: 'receive-and-send' });
+    expect(rest.stdout).toBe(
+      'moved 1 message(s) from the orders DLQ to the orders queue (receive-and-send)\n',
+    );
+    expect(moved.map((m) => JSON.parse(m.Body ?? '{}').id).sort()).toEqual([
+      'e-11',
+      'e-12',
+      'e-13',
+    ]);
+    for (const m of moved)
+      assertValidQueueMessage({ body: m.Body ?? '', messageAttributes: m.MessageAttributes ?? {} });
+    expect(await drain(queues.ordersDlq)).toEqual([]);
+  });
+
+  it('replays a stream failure: exactly the EVENT inserts of its range go to the orders queue as the relay sends them', async () => {
+    const before = (await streamRecords()).records.length;
+    const e21 = await putOrder(21);
+    const e22 = await putOrder(22);
+    await dynamo.db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: orderKey('o-21'),
+        UpdateExpression: 'SET #s = :c',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':c': 'CONFIRMED' },
+      }),
+    );
+    await putOrder(23); // after the failed range: must not be replayed
+    const { shardId, records } = await streamRecords();
+    const range = records.slice(before, before + 5); // o-21 order+event, o-22 order+event, o-21 MODIFY
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.relayDlq,
+        MessageBody: JSON.stringify(
+          onFailureRecord(
+            shardId,
+            String(range[0]?.dynamodb?.SequenceNumber),
+            String(range[4]?.dynamodb?.SequenceNumber),
+            5,
+          ),
+        ),
+      }),
+    );
+
+    const replay = await runCli(['dlq', 'redrive', '--queue', 'relay', '--json'], { cloudFile });
+    const sent = await drain(queues.orders);
+
+    expect(replay.stderr).toBe('');
+    expect(replay.json()).toEqual({ moved: 1, method: 'stream-replay', eventsSent: 2 });
+    expect(sent.map((m) => JSON.parse(m.Body ?? '{}'))).toEqual([e21, e22]);
+    for (const m of sent)
+      assertValidQueueMessage({ body: m.Body ?? '', messageAttributes: m.MessageAttributes ?? {} });
+    expect(await drain(queues.relayDlq)).toEqual([]);
+  });
+
+  it('says to use --from-table when the stream no longer holds the range, and keeps the record', async () => {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.relayDlq,
+        MessageBody: JSON.stringify(
+          onFailureRecord(
+            'shardId-00000001700000000000-00000000',
+            '1'.padStart(21, '0'),
+            '2'.padStart(21, '0'),
+            1,
+          ),
+        ),
+      }),
+    );
+
+    const replay = await runCli(['dlq', 'redrive', '--queue', 'relay'], { cloudFile });
+
+    const kept = await runCli(['dlq', 'list', '--queue', 'relay', '--json'], { cloudFile });
+
+    expect(replay.code).toBe(1);
+    expect(replay.stderr).toMatch(/no longer holds .*--from-table/);
+    expect(kept.json<{ relay: { approximateCount: number } }>().relay.approximateCount).toBe(1);
+  });
+
+  it('with --from-table, republishes the order.placed.v1 events of the orders still PENDING and empties the relay DLQ', async () => {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.relayDlq,
+        MessageBody: JSON.stringify(onFailureRecord('gone', '1', '2', 1)),
+      }),
+    );
+    await putOrder(31, 'FAILED');
+
+    const replay = await runCli(['dlq', 'redrive', '--queue', 'relay', '--from-table', '--json'], {
+      cloudFile,
+    });
+    const sent = (await drain(queues.orders)).map(
+      (m) => JSON.parse(m.Body ?? '{}').subject as string,
+    );
+
+    expect(replay.json()).toMatchObject({ moved: 1, method: 'from-table' });
+    expect(sent).toContain('o-22');
+    expect(sent).toContain('o-23');
+    expect(sent).not.toContain('o-21'); // CONFIRMED
+    expect(sent).not.toContain('o-31'); // FAILED
+    expect(await drain(queues.relayDlq)).toEqual([]);
+  });
+
+  it('refuses options that do not fit the queue', async () => {
+    const bad = await runCli(['dlq', 'redrive', '--queue', 'elsewhere'], { cloudFile });
+    const maxOnRelay = await runCli(['dlq', 'redrive', '--queue', 'relay', '--max', '1'], {
+      cloudFile,
+    });
+
+    expect([bad.code, maxOnRelay.code]).toEqual([2, 2]);
+    expect(bad.stderr).toMatch(/--queue must be orders or relay/);
   });
 });
