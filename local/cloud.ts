@@ -410,7 +410,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           return;
         }
         const orderId = (parsed as { orderId?: unknown } | null)?.orderId;
-        if (typeof orderId !== 'string' || (rule.when && !rule.when(parsed))) return;
+        if (typeof orderId !== 'string') return;
+        try {
+          if (rule.when && !rule.when(parsed)) return;
+        } catch (error) {
+          // A broken predicate must not turn the participant's committed answer into an error.
+          logs.system(
+            `crash rule after ${fn.displayName}: when() threw ${String(error)}; no crash`,
+          );
+          return;
+        }
         if (random() >= rule.rate) return;
         const killed = killInstances(
           rule.victim,

@@ -239,15 +239,21 @@ export class FunctionPool {
     return killed;
   }
 
-  /** PIDs of the live instances. */
+  /** PIDs of the live instances (a killed one leaves at once, before its invocation settles). */
   pids(): number[] {
-    return [...this.all].map((i) => i.pid).filter((p): p is number => p !== undefined);
+    return [...this.all]
+      .filter((i) => !i.dead)
+      .map((i) => i.pid)
+      .filter((p): p is number => p !== undefined);
   }
 
   private acquire(): Promise<FunctionInstance | undefined> {
     if (this.closed) return Promise.resolve(undefined);
-    const idle = this.idle.pop();
-    if (idle) return Promise.resolve(idle);
+    for (let idle = this.idle.pop(); idle; idle = this.idle.pop()) {
+      // An instance that died while idle (a crash after its answer) is replaced, not reused.
+      if (!idle.dead) return Promise.resolve(idle);
+      this.all.delete(idle);
+    }
     if (this.all.size < this.maxInstances) return Promise.resolve(this.spawn());
     return new Promise((resolve) => this.waiting.push(resolve));
   }
