@@ -80,6 +80,17 @@ describe('killing a function mid-invocation, on request', () => {
     expect(invoker.kill('SleepyFunction')).toEqual([]);
   });
 
+  it('replaces an instance whose process died while idle instead of handing it the next invocation', async () => {
+    const first = JSON.parse((await invoker.invoke('EchoFunction', { n: 1 })).payload).pid;
+    process.kill(first, 'SIGKILL');
+    await eventually(() => (invoker.pids().includes(first) ? undefined : true));
+
+    const next = await invoker.invoke('EchoFunction', { n: 2 });
+
+    expect(next.functionError).toBeUndefined();
+    expect(JSON.parse(next.payload).pid).not.toBe(first);
+  });
+
   it('runs after-invoke hooks once the callee succeeded and before its caller gets the answer', async () => {
     const caller = invoker.invoke('SleepyFunction', { ms: 800, order: 'ORDER-C' });
     await pause(200);
