@@ -185,6 +185,7 @@ export async function dlqList(
             peeked.messages.map((m) => ({ ...m, lastError: m.lastError?.slice(0, 100) ?? null })),
             [
               'orderId',
+              'eventType',
               'orderStatus',
               'correlationId',
               'receiveCount',

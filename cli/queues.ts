@@ -17,6 +17,7 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -71,7 +72,8 @@ export interface RedriveResult {
   eventsSent?: number;
 }
 
-const PEEK_EMPTY_TRIES = 3;
+/** GetRecords may answer an empty page before later records of an open shard: read on a while. */
+const MAX_EMPTY_PAGES = 20;
 
 /** What both DLQ adapters share: an SQS client and one-line errors. */
 abstract class QueueAdapter {
@@ -109,13 +111,14 @@ abstract class QueueAdapter {
   }
 
   /**
-   * Up to `max` distinct messages, received with visibility 0 so they stay available; stops
-   * after a few receives that bring nothing new (a big queue is sampled, never looped over).
+   * Up to `max` distinct messages, received with visibility 0 so they stay available; stops at
+   * the first receive that brings nothing new (a big queue is sampled, never looped over). Each
+   * receive adds one to a message's receive count, as on SQS: the first count seen is kept.
    */
   protected async peekMessages(what: string, queueUrl: string, max: number): Promise<Message[]> {
     const seen = new Map<string, Message>();
-    let empty = 0;
-    while (seen.size < max && empty < PEEK_EMPTY_TRIES) {
+    let fresh = true;
+    while (seen.size < max && fresh) {
       const received = await this.call(what, () =>
         this.sqs.send(
           new ReceiveMessageCommand({
@@ -129,8 +132,10 @@ abstract class QueueAdapter {
         ),
       );
       const before = seen.size;
-      for (const m of received.Messages ?? []) if (m.MessageId) seen.set(m.MessageId, m);
-      empty = seen.size === before ? empty + 1 : 0;
+      for (const m of received.Messages ?? []) {
+        if (m.MessageId && !seen.has(m.MessageId)) seen.set(m.MessageId, m);
+      }
+      fresh = seen.size > before;
     }
     return [...seen.values()];
   }
@@ -177,6 +182,23 @@ abstract class QueueAdapter {
         );
       }
     }
+  }
+
+  /** Makes messages taken but not handled visible again at once (not after the 60 s). */
+  protected async giveBack(queueUrl: string, messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.sqs
+      .send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      )
+      .catch(() => undefined); // they come back after 60 s anyway
   }
 
   protected delete(what: string, queueUrl: string, message: Message): Promise<unknown> {
@@ -262,18 +284,24 @@ export class DeadLetters extends QueueAdapter {
     while (moved < limit) {
       const messages = await this.take('dlq redrive', this.dlqUrl, limit - moved);
       if (messages.length === 0) break;
-      await this.sendAll(
-        'dlq redrive',
-        this.queueUrl,
-        messages.map((m) => ({
-          body: m.Body ?? '',
-          attributes: Object.fromEntries(
-            Object.entries(m.MessageAttributes ?? {}).flatMap(([k, v]) =>
-              v.StringValue === undefined ? [] : [[k, v.StringValue]],
+      try {
+        await this.sendAll(
+          'dlq redrive',
+          this.queueUrl,
+          messages.map((m) => ({
+            body: m.Body ?? '',
+            attributes: Object.fromEntries(
+              Object.entries(m.MessageAttributes ?? {}).flatMap(([k, v]) =>
+                v.StringValue === undefined ? [] : [[k, v.StringValue]],
+              ),
             ),
-          ),
-        })),
-      );
+          })),
+        );
+      } catch (error) {
+        await this.giveBack(this.dlqUrl, messages);
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new CliError(`${reason} (moved ${moved} before this)`, 1, { cause: error });
+      }
       for (const m of messages) await this.delete('dlq redrive', this.dlqUrl, m);
       moved += messages.length;
     }
@@ -379,13 +407,23 @@ export class StreamFailures extends QueueAdapter {
     for (;;) {
       const messages = await this.take('dlq redrive', this.dlqUrl, 10);
       if (messages.length === 0) break;
-      for (const message of messages) {
-        if (!options.fromTable) {
-          const events = await this.eventsOf(message);
-          await this.sendAll('dlq redrive', this.queueUrl, events.map(toQueueMessage));
-          eventsSent += events.length;
+      for (const [i, message] of messages.entries()) {
+        try {
+          if (!options.fromTable) {
+            const events = await this.eventsOf(message);
+            await this.sendAll('dlq redrive', this.queueUrl, events.map(toQueueMessage));
+            eventsSent += events.length;
+          }
+          await this.delete('dlq redrive', this.dlqUrl, message);
+        } catch (error) {
+          await this.giveBack(this.dlqUrl, messages.slice(i));
+          const reason = error instanceof Error ? error.message : String(error);
+          throw new CliError(
+            `${reason} — before this, ${moved} record(s) were replayed (${eventsSent} event(s) sent); this one and the rest stay in the relay DLQ`,
+            1,
+            { cause: error },
+          );
         }
-        await this.delete('dlq redrive', this.dlqUrl, message);
         moved++;
       }
     }
@@ -419,20 +457,27 @@ export class StreamFailures extends QueueAdapter {
           }),
         )
       ).ShardIterator;
-      while (iterator) {
+      let emptyPages = 0;
+      while (iterator && emptyPages < MAX_EMPTY_PAGES) {
         const page = await this.streams.send(
           new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }),
         );
         const records = page.Records ?? [];
         for (const record of records) {
-          if (BigInt(record.dynamodb?.SequenceNumber ?? '0') > end) return events;
+          const sequence = BigInt(record.dynamodb?.SequenceNumber ?? '0');
+          if (sequence > end) return events;
           const event = eventOf(record);
           if (event) events.push(event);
+          if (sequence === end) return events;
         }
-        if (records.length === 0) break;
+        emptyPages = records.length === 0 ? emptyPages + 1 : 0;
         iterator = page.NextShardIterator;
       }
+      throw new CliError(
+        `dlq redrive: the stream ended before ${info.endSequenceNumber} on ${info.shardId}; the record stays (try --from-table)`,
+      );
     } catch (error) {
+      if (error instanceof CliError) throw error;
       const name = (error as { name?: string }).name ?? 'Error';
       if (/TrimmedDataAccess|ResourceNotFound|ExpiredIterator/.test(name)) {
         throw new CliError(
