@@ -67,6 +67,11 @@ class MalformedEventError extends Error {
   override readonly name = 'MalformedEventError';
 }
 
+/** Time kept back from the deadline of compensations: the final writes and the retry's bookkeeping. */
+const DEADLINE_MARGIN_MS = 2_000;
+/** The invocation being handled (one at a time per environment). */
+let invocation: Context | undefined;
+
 async function handleRecord(record: SQSRecord): Promise<void> {
   const event = asCloudEvent(safeJson(record.body));
   const order = event?.type === 'order.placed.v1' ? parsePlacedOrder(event.data) : undefined;
@@ -83,6 +88,16 @@ async function handleRecord(record: SQSRecord): Promise<void> {
     correlationId: event.correlationid,
     sagaId: event.sagaid,
     lastAttempt: isLastAttempt(attempt, config.maxReceiveCount),
+    // A compensation may retry while one more invoke still fits in the function's time.
+    ...(invocation
+      ? {
+          deadlineMs:
+            Date.now() +
+            invocation.getRemainingTimeInMillis() -
+            config.invokeTimeoutMs -
+            DEADLINE_MARGIN_MS,
+        }
+      : {}),
   };
   try {
     const outcome = await runOncePerEvent({ eventId: event.id, input }, log);
@@ -133,6 +148,7 @@ function safeJson(text: string): unknown {
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
   idempotencyConfig.registerLambdaContext(context);
+  invocation = context;
   return processPartialResponse(event, handleRecord, processor, {
     context,
     throwOnFullBatchFailure: false,

@@ -31,6 +31,11 @@ export interface SagaInput {
   sagaId: string;
   /** True on the last receive the queue allows: a transient failure then gives up. */
   lastAttempt: boolean;
+  /**
+   * Epoch ms until which compensations may keep retrying in this invocation (what is left of
+   * the function's time, less a margin); without it, `compensationAttempts` bounds them.
+   */
+  deadlineMs?: number;
 }
 
 /** How the delivery ended. SKIPPED: the order was not PENDING (or missing): nothing repeated. */
@@ -50,7 +55,8 @@ interface RunState {
 /**
  * Tuning of in-process compensation retries. Compensations must not give up lightly: on the
  * last attempt a failed compensation sends the message to the DLQ and leaves the order PENDING,
- * so they are retried several times (backoff doubling, capped at 1 s) within the invocation.
+ * so they are retried (backoff doubling, capped at 1 s) for as long as the invocation's
+ * deadline allows, or `compensationAttempts` times when the input has no deadline.
  */
 export interface SagaOptions {
   compensationAttempts: number;
@@ -151,6 +157,7 @@ export class OrderSaga {
             this.participants.payment({ command: 'refund', orderId: order.orderId, correlationId }),
           'refund',
           log,
+          input.deadlineMs,
         );
         log.info(`refund: ${reply.outcome}`, { reply });
         const { paymentId } = state;
@@ -168,6 +175,7 @@ export class OrderSaga {
             }),
           'release',
           log,
+          input.deadlineMs,
         );
         log.info(`release: ${reply.outcome}`, { reply });
         await this.record(input, 'inventory.released.v1', { orderId: order.orderId });
@@ -183,22 +191,31 @@ export class OrderSaga {
   }
 
   /** A compensation, retried in-process on transient failures with a short exponential backoff. */
-  private async compensate<T>(command: () => Promise<T>, name: string, log: Log): Promise<T> {
+  private async compensate<T>(
+    command: () => Promise<T>,
+    name: string,
+    log: Log,
+    deadlineMs: number | undefined,
+  ): Promise<T> {
     const { compensationAttempts, compensationBackoffMs } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {
         return await command();
       } catch (error) {
         if (!(error instanceof TransientError)) throw error;
-        if (attempt >= compensationAttempts) {
-          log.error(`${name} failed ${attempt} times; the message will be retried`, { error });
-          throw new CompensationFailedError(`${name} failed ${attempt} times`, { cause: error });
-        }
-        log.warn(`${name}: temporary failure, retrying`, { attempt, error });
         const step = Math.min(
           COMPENSATION_BACKOFF_CAP_MS,
           compensationBackoffMs * 2 ** (attempt - 1),
         );
+        const outOfTime =
+          deadlineMs === undefined
+            ? attempt >= compensationAttempts
+            : Date.now() + step >= deadlineMs;
+        if (outOfTime) {
+          log.error(`${name} failed ${attempt} times; the message will be retried`, { error });
+          throw new CompensationFailedError(`${name} failed ${attempt} times`, { cause: error });
+        }
+        log.warn(`${name}: temporary failure, retrying`, { attempt, error });
         await sleep(step * (0.5 + Math.random() / 2));
       }
     }

@@ -4,7 +4,7 @@
  * release and the message goes to the DLQ; `dlq list` shows the order with its last error;
  * once the fault is cleared, `dlq redrive` brings it back and it converges — FAILED/GAVE_UP, the
  * decision the last attempt had begun to carry out, with nothing held. (A stack with
- * maxReceiveCount 2, so this takes seconds.)
+ * maxReceiveCount 2 and a 10 s worker, so this takes seconds.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run.js';
@@ -16,7 +16,8 @@ describe('an order only the DLQ can hold, and its redrive', () => {
   let ctx: ProofContext;
 
   beforeAll(async () => {
-    cloud = await startE2eCloud({ context: { maxReceiveCount: 2 } });
+    // Worker 10 s: the last attempt retries its compensation for about 4 s (10 s − the 4 s invoke − a margin).
+    cloud = await startE2eCloud({ context: { maxReceiveCount: 2, workerTimeoutSeconds: 10 } });
     ctx = new ProofContext(cloud);
   });
 

@@ -238,6 +238,31 @@ describe('order saga', () => {
     expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
   });
 
+  it('with a deadline, keeps retrying a compensation until the deadline rather than a fixed count', async () => {
+    const sku = await newSku(500, 5);
+    const input = { ...(await place(sku, 1, true)), deadlineMs: Date.now() + 10_000 };
+    participants.failNext.charge = 1;
+    participants.failNext.release = 6;
+
+    const outcome = await saga.run(input, logger);
+
+    expect(outcome).toEqual({ result: 'FAILED', reason: 'GAVE_UP' });
+    expect(participants.count('release')).toBe(7);
+    expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
+  });
+
+  it('with a deadline already past, tries a compensation once and leaves the order PENDING for the retry', async () => {
+    const sku = await newSku(500, 5);
+    const input = { ...(await place(sku, 1, true)), deadlineMs: Date.now() - 1 };
+    participants.failNext.charge = 1;
+    participants.failNext.refund = 1;
+
+    await expect(saga.run(input, logger)).rejects.toBeInstanceOf(CompensationFailedError);
+
+    expect(participants.count('refund')).toBe(1);
+    expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({ status: 'PENDING' });
+  });
+
   it('keeps the order PENDING (for the DLQ) when even the compensation keeps failing on the last attempt', async () => {
     const sku = await newSku(500, 5);
     const input = await place(sku, 1, true);
