@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogKey, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
@@ -231,6 +233,28 @@ describe('mini-ec stock and payments, on DynamoDB Local', () => {
       /^mini-ec: stock get: cannot reach DynamoDB at http:\/\/127\.0\.0\.1:9/,
     );
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('verify prints counts and one line per violation and exits 1; bad options are usage errors', async () => {
+    const accepted = join(dirname(dynamo.cloudFile), 'accepted.txt');
+    writeFileSync(accepted, '01ZZZZZZZZZZZZZZZZZZZZZZZZ\n');
+
+    const run = await runCli(['verify', '--accepted', accepted], { cloudFile: dynamo.cloudFile });
+    const json = await runCli(['verify', '--accepted', accepted, '--json'], {
+      cloudFile: dynamo.cloudFile,
+    });
+    const bad = await runCli(['verify', '--max-pending', 'soon'], { cloudFile: dynamo.cloudFile });
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^what\s+n\n/);
+    expect(run.stdout).toContain(
+      'VIOLATION  accepted order exists  order 01ZZZZZZZZZZZZZZZZZZZZZZZZ: accepted (202) but not in the orders table',
+    );
+    expect(run.stdout).toMatch(/verify: \d+ violation\(s\)\n$/);
+    expect(json.json<{ violations: { invariant: string }[] }>().violations).toContainEqual(
+      expect.objectContaining({ invariant: 'accepted order exists' }),
+    );
+    expect(bad.code).toBe(2);
   });
 
   it('treats a cloud file whose process is gone as no local cloud', async () => {
