@@ -10,7 +10,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -494,7 +493,6 @@ export class StreamFailures extends QueueAdapter {
         },
       );
     }
-    return events;
   }
 
   /** The order.placed.v1 event items of every PENDING order, from the outbox. */

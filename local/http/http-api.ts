@@ -64,6 +64,19 @@ export class HttpApiService implements Service {
       });
     });
     server.keepAliveTimeout = 5_000;
+    // A request Node cannot parse (headers over its 16 KiB, a broken request line) is refused
+    // before any route, with a gateway-style JSON answer as API Gateway gives, not a bare status.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+      const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const body = JSON.stringify({
+        message: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
+      });
+      socket.end(
+        `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
     this.port = await listen(
       server,
       this.options.port,

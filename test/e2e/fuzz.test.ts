@@ -180,6 +180,19 @@ describe('fuzzing POST /orders and GET /orders/{id} with hostile requests', () =
     expect(await snapshot()).toEqual(before);
   });
 
+  it('answers headers over the server’s limit with a gateway-style 431, not a bare status or a hang', async () => {
+    const answer = await send(cloud.apiUrl, {
+      category: 'headers over 16 KiB',
+      method: 'POST',
+      path: '/orders',
+      headers: { 'idempotency-key': 'big-header', 'x-padding': 'p'.repeat(17 * 1024) },
+      body: Buffer.from('{}'),
+    });
+
+    expect(answer.status).toBe(431);
+    expect(JSON.parse(answer.text)).toEqual({ message: 'Request Header Fields Too Large' });
+  });
+
   it('leaves a body over Lambda’s 6 MB payload limit to the gateway, which answers 413 without calling the function', async () => {
     const answer = await send(cloud.apiUrl, {
       category: 'over 6 MB',
