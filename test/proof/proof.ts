@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { orderEventKey, orderKey } from '../../lambdas/shared/keys.js';
 import type { CloudInfo } from '../../local/cloud.js';
@@ -71,10 +70,9 @@ export interface OrderOutcome {
   failedAttempts: number;
 }
 
-/** Reads the local cloud's tables and queues for the proof. */
+/** Reads the local cloud's tables for the proof. */
 export class ProofProbe {
   private readonly db: DynamoDBDocumentClient;
-  private readonly sqs: SQSClient;
 
   constructor(
     private readonly cloud: Pick<CloudInfo, 'endpoints' | 'region' | 'credentials' | 'outputs'>,
@@ -83,7 +81,6 @@ export class ProofProbe {
     this.db = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: cloud.region, credentials }),
     );
-    this.sqs = new SQSClient({ endpoint: cloud.endpoints.sqs, region: cloud.region, credentials });
   }
 
   private output(name: string): string {
@@ -170,29 +167,8 @@ export class ProofProbe {
     return Item.event as Record<string, unknown>;
   }
 
-  /** Messages in the orders DLQ and the relay DLQ (visible and in flight). */
-  async deadLetters(): Promise<{ orders: number; relay: number }> {
-    const count = async (url: string) => {
-      const { Attributes } = await this.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      return (
-        Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-        Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-      );
-    };
-    return {
-      orders: await count(this.output('OrdersDlqUrl')),
-      relay: await count(this.output('RelayDlqUrl')),
-    };
-  }
-
   close(): void {
     this.db.destroy();
-    this.sqs.destroy();
   }
 }
 

@@ -5,6 +5,7 @@
  * quick suites (test/e2e) run them small; `npm run chaos` runs them at full size.
  */
 import { type ChaosOverrides, ChaosParameters, type ChaosService } from '../../cli/chaos.js';
+import { DeadLetters, StreamFailures } from '../../cli/queues.js';
 import { resolveTarget, type Target } from '../../cli/target.js';
 import { type VerifyReport, verifyInvariants } from '../../cli/verify.js';
 import { CHAOS_CACHE_SECONDS } from '../../lambdas/shared/chaos-settings.js';
@@ -62,6 +63,21 @@ export class ProofContext {
     return verifyInvariants(this.target, { acceptedOrderIds: accepted, maxPendingSeconds: 0 });
   }
 
+  /** What `mini-ec dlq list` counts in the orders DLQ and the relay DLQ. */
+  async deadLetterCounts(): Promise<{ orders: number; relay: number }> {
+    const orders = new DeadLetters(this.target);
+    const relay = new StreamFailures(this.target);
+    try {
+      return {
+        orders: (await orders.peek(0)).approximateCount,
+        relay: (await relay.peek(0)).approximateCount,
+      };
+    } finally {
+      orders.close();
+      relay.close();
+    }
+  }
+
   close(): void {
     this.probe.close();
     this.chaos.close();
@@ -105,7 +121,7 @@ export async function runOrders(
   // Let the last deliveries (duplicates, compensations already decided) settle before counting.
   await ctx.cloud.waitForQueuesToDrain(options.convergeTimeoutMs).catch(() => undefined);
   const report = await ctx.verify(accepted);
-  const dlq = await ctx.probe.deadLetters();
+  const dlq = await ctx.deadLetterCounts();
   const summary = summarize({
     scenario,
     placements,
