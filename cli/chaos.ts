@@ -155,64 +155,66 @@ function rows(settings: Array<{ service: ChaosService; overrides: ChaosOverrides
 const COLUMNS = ['service', 'failRate', 'delayMs', 'failAfterCommit'];
 const NOTE = "(- = the function's base setting; changes apply within 5 s)";
 
+type ServiceOverrides = { service: ChaosService; overrides: ChaosOverrides };
+
+/** Runs `work` with the target's chaos parameters, prints what it returns, exits 0. */
+async function withParameters(
+  ctx: CommandContext,
+  args: string[],
+  work: (parameters: ChaosParameters) => Promise<ServiceOverrides[]>,
+): Promise<number> {
+  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  const parameters = new ChaosParameters(ctx.target());
+  try {
+    const result = await work(parameters);
+    emit(ctx.io, ctx.json, result, () => [...table(rows(result), COLUMNS), NOTE]);
+  } finally {
+    parameters.close();
+  }
+  return 0;
+}
+
 /** `chaos set --service S [--fail-rate R] [--delay-ms D] [--fail-after-commit R]`: merged into what is set. */
-export async function chaosSet(
+export function chaosSet(
   ctx: CommandContext,
   args: string[],
   options: ChaosSetOptions,
 ): Promise<number> {
-  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
   const [service] = parseServices(options.service, true) as [ChaosService];
   const given = parseChaosOptions(options);
-  const parameters = new ChaosParameters(ctx.target());
-  try {
-    const current = await parameters.get(service);
-    const merged: ChaosOverrides = { ...current, ...given };
+  return withParameters(ctx, args, async (parameters) => {
+    const merged: ChaosOverrides = { ...(await parameters.get(service)), ...given };
     parseFaultSettings(merged, ZERO);
     await parameters.put(service, merged);
-    const result = [{ service, overrides: merged }];
-    emit(ctx.io, ctx.json, result, () => [...table(rows(result), COLUMNS), NOTE]);
-  } finally {
-    parameters.close();
-  }
-  return 0;
+    return [{ service, overrides: merged }];
+  });
 }
 
 /** `chaos clear [--service S]`: no overrides (every service when none is named). */
-export async function chaosClear(
+export function chaosClear(
   ctx: CommandContext,
   args: string[],
   options: { service?: string },
 ): Promise<number> {
-  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
   const services = parseServices(options.service, false);
-  const parameters = new ChaosParameters(ctx.target());
-  try {
+  return withParameters(ctx, args, async (parameters) => {
     for (const service of services) await parameters.put(service, {});
-    const result = services.map((service) => ({ service, overrides: {} }));
-    emit(ctx.io, ctx.json, result, () => [...table(rows(result), COLUMNS), NOTE]);
-  } finally {
-    parameters.close();
-  }
-  return 0;
+    return services.map((service) => ({ service, overrides: {} }));
+  });
 }
 
-/** `chaos show`: the overrides of every service. */
-export async function chaosShow(
+/** `chaos show [--service S]`: the overrides of every service. */
+export function chaosShow(
   ctx: CommandContext,
   args: string[],
   options: { service?: string },
 ): Promise<number> {
-  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
   const services = parseServices(options.service, false);
-  const parameters = new ChaosParameters(ctx.target());
-  try {
-    const result: Array<{ service: ChaosService; overrides: ChaosOverrides }> = [];
-    for (const service of services)
+  return withParameters(ctx, args, async (parameters) => {
+    const result: ServiceOverrides[] = [];
+    for (const service of services) {
       result.push({ service, overrides: await parameters.get(service) });
-    emit(ctx.io, ctx.json, result, () => [...table(rows(result), COLUMNS), NOTE]);
-  } finally {
-    parameters.close();
-  }
-  return 0;
+    }
+    return result;
+  });
 }
