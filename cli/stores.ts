@@ -44,6 +44,8 @@ export interface PaymentView {
 }
 
 const PAYMENT_STATUSES = new Set(['CHARGED', 'REFUNDED']);
+/** How often `stock set` reads and writes again when the saga changed the stock meanwhile. */
+const SET_STOCK_ATTEMPTS = 20;
 
 /** Reads and writes the tables of a target. */
 export class Stores {
@@ -84,13 +86,19 @@ export class Stores {
         await this.db.send(this.setStockTransaction(sku, available, price, old));
         break;
       } catch (error) {
-        const conflict = cancellationCodes(error)?.includes('ConditionalCheckFailed');
-        if (!conflict || attempt >= 10) {
+        // A reserve or release committed between our read and write (ConditionalCheckFailed),
+        // or was in flight on the same item (TransactionConflict): read again and retry.
+        const codes = cancellationCodes(error);
+        const conflict =
+          codes?.includes('ConditionalCheckFailed') || codes?.includes('TransactionConflict');
+        if (!conflict || attempt >= SET_STOCK_ATTEMPTS) {
           const reason = conflict
             ? 'the stock kept changing; try again'
             : describeSdkError(error, this.target);
           throw new CliError(`stock set: ${reason}`, 1, { cause: error });
         }
+        // Jittered so that a busy saga and this retry do not meet at the same instant again.
+        await sleep(Math.random() * 10 * attempt);
       }
     }
     const stock = await this.getStock(sku);
@@ -239,6 +247,10 @@ function describeSdkError(error: unknown, target: Target): string {
     return `a table of the target does not exist (${e.message ?? e.name})`;
   }
   return `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function numberOr<T>(value: unknown, fallback: T): number | T {

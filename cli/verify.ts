@@ -168,7 +168,10 @@ export function check(
     if (!has('order.placed.v1')) violate('missingEvent', subject, 'no order.placed.v1 event');
     if (status === 'PENDING') {
       const age = now - Date.parse(String(order.createdAt));
-      if (age > maxPendingMs) {
+      if (Number.isNaN(age)) {
+        // Without a creation time its age is unknown: it could be stuck forever unnoticed.
+        violate('pendingTooLong', subject, `PENDING with createdAt ${String(order.createdAt)}`);
+      } else if (age > maxPendingMs) {
         violate(
           'pendingTooLong',
           subject,
@@ -229,6 +232,9 @@ export function check(
   }
   const held = new Map<string, number>();
   const sold = new Map<string, number>();
+  // Taken by a FAILED order or by no order: a violation of its own (above, below), but the stock
+  // is still accounted for, so the equation only reports stock created or lost.
+  const stuck = new Map<string, number>();
   for (const [id, reservation] of reservations) {
     count(`reservations ${String(reservation.status)}`);
     if (reservation.status !== 'RESERVED') continue;
@@ -239,17 +245,20 @@ export function check(
         `reservation of ${id}`,
         `RESERVED ${lineKey(linesOf(reservation.items))} without an order`,
       );
-      continue;
     }
-    const into =
-      order.status === 'CONFIRMED' ? sold : order.status === 'PENDING' ? held : undefined;
-    if (!into) continue; // a FAILED order holding stock is reported above
+    const into = order?.status === 'CONFIRMED' ? sold : order?.status === 'PENDING' ? held : stuck;
     for (const line of linesOf(reservation.items))
       into.set(line.sku, (into.get(line.sku) ?? 0) + line.qty);
   }
 
   // Per sku: the ledger and the stock equation.
-  const skus = new Set([...stocks.keys(), ...held.keys(), ...sold.keys()]);
+  const skus = new Set([
+    ...stocks.keys(),
+    ...ledger.keys(),
+    ...held.keys(),
+    ...sold.keys(),
+    ...stuck.keys(),
+  ]);
   count('skus', skus.size);
   for (const sku of skus) {
     const stock = stocks.get(sku);
@@ -259,6 +268,8 @@ export function check(
     const reserved = num(stock?.reserved);
     const h = held.get(sku) ?? 0;
     const s = sold.get(sku) ?? 0;
+    const x = stuck.get(sku) ?? 0;
+    const stuckText = x === 0 ? '' : ` + stuck ${x}`;
     if ((ledger.get(sku) ?? 0) !== stockedIn) {
       violate(
         'stockLedger',
@@ -266,15 +277,16 @@ export function check(
         `ledger sums to ${ledger.get(sku) ?? 0}, stockedIn is ${stockedIn}`,
       );
     }
-    if (stockedIn !== available + h + s) {
+    if (stockedIn !== available + h + s + x) {
       violate(
         'stockEquation',
         subject,
-        `stocked in ${stockedIn} ≠ available ${available} + held ${h} + sold ${s}`,
+        `stocked in ${stockedIn} ≠ available ${available} + held ${h} + sold ${s}${stuckText}`,
       );
     }
-    if (reserved !== h + s)
-      violate('stockReserved', subject, `reserved ${reserved} ≠ held ${h} + sold ${s}`);
+    if (reserved !== h + s + x) {
+      violate('stockReserved', subject, `reserved ${reserved} ≠ held ${h} + sold ${s}${stuckText}`);
+    }
     if (available < 0) violate('stockNegative', subject, `available ${available}`);
   }
   counts.violations = violations.length;
