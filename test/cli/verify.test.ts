@@ -455,6 +455,29 @@ describe('verify on the tables the saga leaves behind', () => {
     await expectOnly(w, INVARIANTS.orphanReservation, [`reservation of ${ghost}`]);
   });
 
+  it('does not account stock held by an order in a status no saga writes: the equation fires', async () => {
+    const { w, a } = await sagaWorld();
+    await dynamo.db.send(
+      new UpdateCommand({
+        TableName: w.outputs.OrdersTableName,
+        Key: { pk: `ORDER#${a}`, sk: 'ORDER' },
+        UpdateExpression: 'SET #status = :shipped',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':shipped': 'SHIPPED' },
+      }),
+    );
+
+    const report = await verifyInvariants(w.target);
+
+    expect(report.counts['orders SHIPPED']).toBe(1);
+    expect(report.violations.map((v) => `${v.invariant} ${v.subject}`).sort()).toEqual([
+      `${INVARIANTS.stockReserved} sku cup`,
+      `${INVARIANTS.stockReserved} sku pen`,
+      `${INVARIANTS.stockEquation} sku cup`,
+      `${INVARIANTS.stockEquation} sku pen`,
+    ]);
+  });
+
   it('reports a finished order without the event of its status', async () => {
     const { w, a } = await sagaWorld();
     await dynamo.db.send(
