@@ -6,6 +6,7 @@
  */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { FAULT_LIMITS, type FaultSettings, parseFaultSettings } from '../lambdas/shared/faults.js';
+import { clientConfig } from './clients.js';
 import type { CommandContext } from './commands.js';
 import { CliError, UsageError } from './errors.js';
 import { emit, table } from './output.js';
@@ -28,12 +29,7 @@ export class ChaosParameters {
   private readonly ssm: SSMClient;
 
   constructor(private readonly target: Target) {
-    this.ssm = new SSMClient({
-      region: target.region,
-      ...(target.endpoints?.ssm ? { endpoint: target.endpoints.ssm } : {}),
-      ...(target.credentials ? { credentials: target.credentials } : {}),
-      maxAttempts: 3,
-    });
+    this.ssm = new SSMClient(clientConfig(target, 'ssm'));
   }
 
   /** The overrides currently set for a service (`{}` when none). */

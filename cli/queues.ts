@@ -8,7 +8,6 @@
  * still holds it (24 h), or else by republishing the order.placed.v1 events of the orders still
  * PENDING from the orders table (the outbox keeps every event item).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
@@ -25,11 +24,12 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type SizedMessage, toBatches, toQueueMessage } from '../lambdas/outbox-relay/domain.js';
 import { asCloudEvent, type CloudEvent } from '../lambdas/shared/events.js';
 import { ItemKind, orderEventKey, orderKey } from '../lambdas/shared/keys.js';
+import { clientConfig, documentClient } from './clients.js';
 import { CliError } from './errors.js';
 import type { Target } from './target.js';
 
@@ -79,12 +79,7 @@ abstract class QueueAdapter {
   protected readonly sqs: SQSClient;
 
   constructor(protected readonly target: Target) {
-    this.sqs = new SQSClient({
-      region: target.region,
-      ...(target.endpoints?.sqs ? { endpoint: target.endpoints.sqs } : {}),
-      ...(target.credentials ? { credentials: target.credentials } : {}),
-      maxAttempts: 3,
-    });
+    this.sqs = new SQSClient(clientConfig(target, 'sqs'));
   }
 
   protected output(name: string): string {
@@ -240,14 +235,7 @@ export class DeadLetters extends QueueAdapter {
     }
     this.dlqUrl = OrdersDlqUrl;
     this.queueUrl = OrdersQueueUrl;
-    this.db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        region: target.region,
-        ...(target.endpoints?.dynamodb ? { endpoint: target.endpoints.dynamodb } : {}),
-        ...(target.credentials ? { credentials: target.credentials } : {}),
-        maxAttempts: 3,
-      }),
-    );
+    this.db = documentClient(target);
   }
 
   /** How many messages the DLQ holds (approximately), and up to `max` of them with their orders. */
@@ -366,21 +354,8 @@ export class StreamFailures extends QueueAdapter {
     super(target);
     this.dlqUrl = this.output('RelayDlqUrl');
     this.queueUrl = this.output('OrdersQueueUrl');
-    const common = {
-      region: target.region,
-      ...(target.credentials ? { credentials: target.credentials } : {}),
-      maxAttempts: 3,
-    };
-    this.streams = new DynamoDBStreamsClient({
-      ...common,
-      ...(target.endpoints?.dynamodb ? { endpoint: target.endpoints.dynamodb } : {}),
-    });
-    this.db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        ...common,
-        ...(target.endpoints?.dynamodb ? { endpoint: target.endpoints.dynamodb } : {}),
-      }),
-    );
+    this.streams = new DynamoDBStreamsClient(clientConfig(target, 'dynamodb'));
+    this.db = documentClient(target);
   }
 
   /** How many on-failure records the relay DLQ holds, and up to `max` of them. */

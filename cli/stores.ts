@@ -3,9 +3,8 @@
  * payments (payments table), with the key layout of lambdas/shared/keys.ts. SDK errors are
  * turned into one-line CLI errors here.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -19,6 +18,7 @@ import {
   stockKey,
   stockLedgerKey,
 } from '../lambdas/shared/keys.js';
+import { documentClient } from './clients.js';
 import { CliError } from './errors.js';
 import type { Target } from './target.js';
 
@@ -52,15 +52,7 @@ export class Stores {
   private readonly db: DynamoDBDocumentClient;
 
   constructor(private readonly target: Target) {
-    const client = new DynamoDBClient({
-      region: target.region,
-      ...(target.endpoints?.dynamodb ? { endpoint: target.endpoints.dynamodb } : {}),
-      ...(target.credentials ? { credentials: target.credentials } : {}),
-      maxAttempts: 3,
-    });
-    this.db = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.db = documentClient(target);
   }
 
   /**

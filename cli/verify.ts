@@ -5,9 +5,9 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ItemKind } from '../lambdas/shared/keys.js';
+import { documentClient } from './clients.js';
 import { type CommandContext, parseCount } from './commands.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import { emit, table } from './output.js';
@@ -65,14 +65,7 @@ export async function verifyInvariants(
   target: Target,
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
-  const db = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region: target.region,
-      ...(target.endpoints?.dynamodb ? { endpoint: target.endpoints.dynamodb } : {}),
-      ...(target.credentials ? { credentials: target.credentials } : {}),
-      maxAttempts: 5,
-    }),
-  );
+  const db = documentClient(target, 5);
   try {
     const [orderItems, inventoryItems, paymentItems] = await Promise.all([
       scanAll(db, target.outputs.OrdersTableName),

@@ -24,6 +24,8 @@ import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
 import { runCli } from './run.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** A sequence number of the right length that no shard of the test stream holds. */
+const GONE_START = '1'.padStart(21, '0');
 const placed = (n: number) => ({
   specversion: '1.0',
   id: `e-${n}`,
@@ -200,6 +202,22 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
     },
   });
 
+  /** Puts an on-failure record for a shard the stream does not hold (trimmed, or never there). */
+  const sendGoneRange = () =>
+    sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queues.relayDlq,
+        MessageBody: JSON.stringify(
+          onFailureRecord(
+            'shardId-00000001700000000000-00000000',
+            GONE_START,
+            '2'.padStart(21, '0'),
+            1,
+          ),
+        ),
+      }),
+    );
+
   it('lists each DLQ readably — order, status, correlation ID, receive count and the worker’s last error — without taking anything away', async () => {
     const event = await putOrder(1, 'PENDING', {
       failedAttempts: 5,
@@ -329,19 +347,7 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
   });
 
   it('says to use --from-table when the stream no longer holds the range, and keeps the record', async () => {
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: queues.relayDlq,
-        MessageBody: JSON.stringify(
-          onFailureRecord(
-            'shardId-00000001700000000000-00000000',
-            '1'.padStart(21, '0'),
-            '2'.padStart(21, '0'),
-            1,
-          ),
-        ),
-      }),
-    );
+    await sendGoneRange();
 
     const replay = await runCli(['dlq', 'redrive', '--queue', 'relay'], { cloudFile });
 
@@ -361,19 +367,7 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
         MessageBody: JSON.stringify(onFailureRecord(shardId, first, first, 1)),
       }),
     );
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: queues.relayDlq,
-        MessageBody: JSON.stringify(
-          onFailureRecord(
-            'shardId-00000001700000000000-00000000',
-            '1'.padStart(21, '0'),
-            '2'.padStart(21, '0'),
-            1,
-          ),
-        ),
-      }),
-    );
+    await sendGoneRange();
 
     const replay = await runCli(['dlq', 'redrive', '--queue', 'relay'], { cloudFile });
     const visibleAgain = await sqs.send(
@@ -388,7 +382,7 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
       visibleAgain.Messages?.map(
         (m) => JSON.parse(m.Body ?? '{}').DDBStreamBatchInfo.startSequenceNumber,
       ),
-    ).toEqual(['1'.padStart(21, '0')]);
+    ).toEqual([GONE_START]);
   });
 
   it('with --from-table, republishes the order.placed.v1 events of the orders still PENDING and empties the relay DLQ', async () => {

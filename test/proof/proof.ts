@@ -68,6 +68,8 @@ export interface OrderOutcome {
   createdAt: string;
   updatedAt: string;
   failedAttempts: number;
+  /** The worker's last error on it, if an attempt failed. */
+  lastError?: string;
 }
 
 /** Reads the local cloud's tables for the proof. */
@@ -107,6 +109,7 @@ export class ProofProbe {
             createdAt: String(item.createdAt),
             updatedAt: String(item.updatedAt),
             failedAttempts: typeof item.failedAttempts === 'number' ? item.failedAttempts : 0,
+            ...(typeof item.lastError === 'string' ? { lastError: item.lastError } : {}),
           });
         }
         keys = (page.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
@@ -140,18 +143,8 @@ export class ProofProbe {
 
   /** The last errors recorded by the worker on these orders (the ones that have one). */
   async lastErrors(orderIds: readonly string[]): Promise<string[]> {
-    const table = this.output('OrdersTableName');
-    const errors: string[] = [];
-    for (let i = 0; i < orderIds.length; i += 100) {
-      const keys = orderIds.slice(i, i + 100).map((id) => orderKey(id));
-      const page = await this.db.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of page.Responses?.[table] ?? []) {
-        if (typeof item.lastError === 'string') errors.push(item.lastError);
-      }
-    }
-    return errors;
+    const orders = await this.orders(orderIds);
+    return [...orders.values()].flatMap((o) => (o.lastError ? [o.lastError] : []));
   }
 
   /** The order.placed.v1 event of an order as the outbox stored it. */
