@@ -1,84 +1,435 @@
 /**
- * Measures the local cloud and prints figures (no assertions): seconds from start to ready,
- * 202 → CONFIRMED latency over sequential orders, accepted orders per second at N concurrent
- * clients, and each function's bundle size. Targets 127.0.0.1 only; bounded in count and time.
+ * `npm run bench`: the whole picture of the local cloud's speed, as figures (it asserts
+ * nothing). Starts `npm start`'s host as its own process (so its CPU is measured apart from
+ * this load generator), then: start → ready; idle CPU; a burst of N orders from C clients
+ * (accepted/s, converged/s, 202 → final p50/p99, CPU ms per converged order for each process
+ * group from /proc); C' concurrent POSTs at once; bundle sizes. When ../shared/reference/run.sh
+ * exists it runs the same burst against the seed's reference first, in the same run, and
+ * prints the ratios. Targets 127.0.0.1 only; bounded in count and time.
  *
- *   npm run bench [-- --sequential 100 --burst 400 --concurrency 16]
+ *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --idle 30 --no-reference --json]
  */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApiClient, startE2eCloud } from '../test/e2e/harness.js';
+import { Stores } from '../cli/stores.js';
+import { resolveTarget } from '../cli/target.js';
+import { freePort } from '../local/ports.js';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
   options: {
-    sequential: { type: 'string', default: '100' },
-    burst: { type: 'string', default: '400' },
-    concurrency: { type: 'string', default: '16' },
+    n: { type: 'string', default: '2000' },
+    c: { type: 'string', default: '16' },
+    concurrent: { type: 'string', default: '100' },
+    idle: { type: 'string', default: '30' },
+    'no-reference': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
   },
 });
-const sequential = Math.min(1000, Number(values.sequential));
-const burst = Math.min(5000, Number(values.burst));
-const concurrency = Math.min(64, Number(values.concurrency));
+const N = bounded(values.n, 1, 20_000, 'n');
+const C = bounded(values.c, 1, 256, 'c');
+const CONCURRENT = bounded(values.concurrent, 0, 1000, 'concurrent');
+const IDLE_S = bounded(values.idle, 0, 120, 'idle');
+const CONVERGE_TIMEOUT_MS = 600_000;
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const referenceScript = path.resolve(repo, '..', 'shared', 'reference', 'run.sh');
+const say = values.json ? (_: string) => undefined : (m: string) => console.error(m);
 
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
+function bounded(raw: string | undefined, min: number, max: number, name: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`--${name} must be an integer in [${min}, ${max}]`);
+  return n;
 }
 
-const startedAt = performance.now();
-const cloud = await startE2eCloud({ quiet: true });
-const readySeconds = (performance.now() - startedAt) / 1000;
-const api = new ApiClient(cloud.apiUrl);
-try {
-  await cloud.setStock('bench-coffee', 1_000_000, 500);
+function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return Math.round(sorted[Math.max(0, index)]!);
+}
+const stats = (v: number[]) => ({
+  p50: percentile(v, 50),
+  p99: percentile(v, 99),
+  max: percentile(v, 100),
+});
 
-  const latencies: number[] = [];
-  for (let i = 0; i < sequential; i++) {
-    const t0 = performance.now();
-    const placed = await api.placeOrder({ items: [{ sku: 'bench-coffee', qty: 1 }] });
-    if (placed.status !== 202) throw new Error(`order ${i}: HTTP ${placed.status}`);
-    const outcome = await api.waitForOutcome(String(placed.body.orderId), 60_000, 10);
-    if (outcome.status !== 'CONFIRMED')
-      throw new Error(`order ${i} ended ${String(outcome.status)}`);
-    latencies.push(performance.now() - t0);
+// ---- the reference, first, while nothing else runs ----------------------------------------
+interface ReferenceResult {
+  acceptedPerS: number;
+  convergedPerS: number;
+  e2eMs: { p50: number; p99: number };
+  cpuMsPerOrder: number;
+}
+let reference: ReferenceResult | undefined;
+if (!values['no-reference'] && fs.existsSync(referenceScript)) {
+  say(`reference: ${N} orders from ${C} clients (bash ${referenceScript}) …`);
+  const out = execFileSync('bash', [referenceScript, '--n', String(N), '--c', String(C)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 900_000,
+  });
+  const last = out.trim().split('\n').pop() ?? '{}';
+  reference = JSON.parse(last) as ReferenceResult;
+}
+
+// ---- CPU of a process tree, from /proc ------------------------------------------------------
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+interface ProcInfo {
+  ppid: number;
+  cpuMs: number;
+}
+function readProc(pid: number): ProcInfo | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      ppid: Number(fields[1]),
+      cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK,
+    };
+  } catch {
+    return undefined;
   }
-  latencies.sort((a, b) => a - b);
+}
 
+/** Samples the CPU of every process under a root, keeping what each process used at most. */
+class CpuMeter {
+  private readonly seen = new Map<number, { group: string; cpuMs: number }>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly root: number,
+    private readonly groupOf: (pid: number) => string,
+  ) {}
+
+  sample(): void {
+    const procs = new Map<number, ProcInfo>();
+    for (const entry of fs.readdirSync('/proc')) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid)) continue;
+      const info = readProc(pid);
+      if (info) procs.set(pid, info);
+    }
+    const inTree = (pid: number): boolean => {
+      for (let p: number | undefined = pid, hops = 0; p && hops < 20; hops++) {
+        if (p === this.root) return true;
+        p = procs.get(p)?.ppid;
+      }
+      return false;
+    };
+    for (const [pid, info] of procs) {
+      if (!inTree(pid)) continue;
+      const known = this.seen.get(pid);
+      if (known) known.cpuMs = Math.max(known.cpuMs, info.cpuMs);
+      else this.seen.set(pid, { group: this.groupOf(pid), cpuMs: info.cpuMs });
+    }
+  }
+
+  start(intervalMs = 250): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sample();
+  }
+
+  /** CPU ms per group so far. */
+  totals(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const { group, cpuMs } of this.seen.values()) out[group] = (out[group] ?? 0) + cpuMs;
+    return out;
+  }
+}
+function diff(after: Record<string, number>, before: Record<string, number>) {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) out[k] = v - (before[k] ?? 0);
+  return out;
+}
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+
+// ---- the local cloud's host, as `npm start` runs it -----------------------------------------
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-bench-'));
+const port = await freePort();
+say(`local cloud: starting (state in ${stateDir}) …`);
+const startedAt = performance.now();
+const host: ChildProcess = spawn(
+  process.execPath,
+  ['--import', 'tsx', 'local/start.ts', '--quiet', '--port', String(port), '--state-dir', stateDir],
+  { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
+);
+let hostOutput = '';
+host.stderr?.on('data', (d) => {
+  hostOutput += String(d);
+});
+const readySeconds = await new Promise<number>((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`not ready in 120 s:\n${hostOutput}`)), 120_000);
+  host.stdout?.on('data', (d) => {
+    hostOutput += String(d);
+    if (/ready in/.test(hostOutput)) {
+      clearTimeout(timer);
+      resolve((performance.now() - startedAt) / 1000);
+    }
+  });
+  host.once('exit', (code) => reject(new Error(`host exited ${code}:\n${hostOutput}`)));
+});
+const cloudFile = path.join(stateDir, 'cloud.json');
+const cloud = JSON.parse(fs.readFileSync(cloudFile, 'utf8')) as {
+  apiUrl: string;
+  functions: { logicalId: string; displayName: string; assetDir: string }[];
+};
+const hostPid = host.pid!;
+const groupOf = (pid: number): string => {
+  if (pid === hostPid) return 'host';
+  try {
+    if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java') return 'dynamodb-local';
+    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+    const fn = cloud.functions.find((f) => path.resolve(f.assetDir) === cwd);
+    if (fn) return fn.displayName;
+  } catch {
+    // gone already
+  }
+  return 'other';
+};
+const meter = new CpuMeter(hostPid, groupOf);
+meter.start();
+
+const worker = cloud.functions.find((f) => f.displayName === 'worker');
+if (!worker) throw new Error('no worker function in the local cloud');
+/** Final orders as the worker logs them: order id → time of its final line. */
+const finals = new Map<string, { at: number; status: string }>();
+const workerLog = path.join(stateDir, 'logs', `${worker.logicalId}.log`);
+let logOffset = 0;
+function readFinals(): void {
+  if (!fs.existsSync(workerLog)) return;
+  const size = fs.statSync(workerLog).size;
+  if (size <= logOffset) return;
+  const fd = fs.openSync(workerLog, 'r');
+  const buffer = Buffer.alloc(size - logOffset);
+  fs.readSync(fd, buffer, 0, buffer.length, logOffset);
+  fs.closeSync(fd);
+  const text = buffer.toString('utf8');
+  const end = text.lastIndexOf('\n');
+  if (end < 0) return;
+  logOffset += Buffer.byteLength(text.slice(0, end + 1));
+  for (const line of text.slice(0, end).split('\n')) {
+    const m = /"message":"order (CONFIRMED|FAILED)/.exec(line);
+    if (!m) continue;
+    const json = JSON.parse(line) as { order_id?: string; timestamp?: string };
+    if (json.order_id && !finals.has(json.order_id))
+      finals.set(json.order_id, { at: Date.parse(json.timestamp ?? ''), status: m[1]! });
+  }
+}
+
+const stores = new Stores(resolveTarget({ cloudFile, env: {} }));
+const sku = `bench-${Date.now().toString(36)}`;
+const results: Record<string, unknown> = {};
+try {
+  await stores.setStock(sku, 1_000_000, 500);
+
+  // idle
+  await new Promise((r) => setTimeout(r, 2000));
+  const idleBefore = meter.totals();
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  meter.sample();
+  const idleCpu = diff(meter.totals(), idleBefore);
+  const idlePercent = IDLE_S > 0 ? (sum(idleCpu) / (IDLE_S * 1000)) * 100 : null;
+
+  // the burst
+  say(`local cloud: ${N} orders from ${C} clients …`);
+  const cpuBefore = meter.totals();
+  const sentAt = new Map<string, number>();
+  const acceptMs: number[] = [];
+  const statuses: Record<string, number> = {};
   let next = 0;
-  let accepted = 0;
-  const t1 = performance.now();
+  const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < burst) {
+    Array.from({ length: C }, async () => {
+      while (next < N) {
         next++;
-        const placed = await api.placeOrder(
-          { items: [{ sku: 'bench-coffee', qty: 1 }] },
-          { 'idempotency-key': randomUUID() },
-        );
-        if (placed.status === 202) accepted++;
+        const at = Date.now();
+        const s = performance.now();
+        try {
+          const r = await fetch(`${cloud.apiUrl}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+            body: JSON.stringify({ items: [{ sku, qty: 1 }] }),
+            signal: AbortSignal.timeout(60_000),
+          });
+          const body = (await r.json()) as { orderId?: string };
+          acceptMs.push(performance.now() - s);
+          statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+          if (r.status === 202 && body.orderId) sentAt.set(body.orderId, at);
+        } catch {
+          statuses.error = (statuses.error ?? 0) + 1;
+        }
       }
     }),
   );
-  const burstSeconds = (performance.now() - t1) / 1000;
-
-  const bundles = cloud.functionAssets().map(({ name, assetDir }) => ({
-    name,
-    bytes: fs.statSync(path.join(assetDir, 'index.js')).size,
-  }));
-
-  console.log('\nmini-ec local benchmark');
-  console.log(`  start → ready                 ${readySeconds.toFixed(1)} s`);
-  console.log(
-    `  202 → CONFIRMED (${sequential} sequential)  p50 ${percentile(latencies, 50).toFixed(0)} ms  p99 ${percentile(latencies, 99).toFixed(0)} ms`,
+  const burstS = (performance.now() - t0) / 1000;
+  const deadline = Date.now() + CONVERGE_TIMEOUT_MS;
+  for (;;) {
+    readFinals();
+    if ([...sentAt.keys()].every((id) => finals.has(id)) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  meter.sample();
+  const burstCpu = diff(meter.totals(), cpuBefore);
+  const done = [...sentAt].filter(([id]) => finals.has(id));
+  const e2e = done.map(([id, at]) => finals.get(id)!.at - at);
+  const firstSent = Math.min(...sentAt.values());
+  const lastFinal = Math.max(...done.map(([id]) => finals.get(id)!.at));
+  const byStatus: Record<string, number> = {};
+  for (const [id] of done) {
+    const s = finals.get(id)!.status;
+    byStatus[s] = (byStatus[s] ?? 0) + 1;
+  }
+  const perOrder = Object.fromEntries(
+    Object.entries(burstCpu)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, +(v / Math.max(1, done.length)).toFixed(1)]),
   );
-  console.log(
-    `  accepted at ${concurrency} clients        ${(accepted / burstSeconds).toFixed(1)} orders/s (${accepted}/${burst} accepted in ${burstSeconds.toFixed(1)} s)`,
+  results.burst = {
+    n: N,
+    c: C,
+    accepted: sentAt.size,
+    statuses,
+    acceptedPerS: +(sentAt.size / burstS).toFixed(1),
+    acceptMs: stats(acceptMs),
+    converged: done.length,
+    byStatus,
+    convergedPerS: +(done.length / ((lastFinal - firstSent) / 1000)).toFixed(1),
+    e2eMs: stats(e2e),
+    cpuMsPerOrder: +(sum(burstCpu) / Math.max(1, done.length)).toFixed(1),
+    cpuMsPerOrderByGroup: perOrder,
+  };
+
+  // C' concurrent POSTs at once, for a sku with a little stock
+  if (CONCURRENT > 0) {
+    const small = `${sku}-c`;
+    await stores.setStock(small, Math.max(1, Math.floor(CONCURRENT * 0.3)), 500);
+    const latencies: number[] = [];
+    const codes: Record<string, number> = {};
+    await Promise.all(
+      Array.from({ length: CONCURRENT }, async () => {
+        const s = performance.now();
+        try {
+          const r = await fetch(`${cloud.apiUrl}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+            body: JSON.stringify({ items: [{ sku: small, qty: 1 }] }),
+            signal: AbortSignal.timeout(30_000),
+          });
+          await r.text();
+          codes[r.status] = (codes[r.status] ?? 0) + 1;
+        } catch {
+          codes.error = (codes.error ?? 0) + 1;
+        }
+        latencies.push(performance.now() - s);
+      }),
+    );
+    results.concurrent = { n: CONCURRENT, statuses: codes, ms: stats(latencies) };
+  }
+
+  results.startToReadyS = +readySeconds.toFixed(1);
+  results.idle = {
+    seconds: IDLE_S,
+    cpuPercentOfACore: idlePercent === null ? null : +idlePercent.toFixed(1),
+    byGroupMs: Object.fromEntries(Object.entries(idleCpu).map(([k, v]) => [k, Math.round(v)])),
+  };
+  results.bundlesKiB = Object.fromEntries(
+    cloud.functions.map((f) => {
+      const file = ['index.mjs', 'index.js']
+        .map((n) => path.join(f.assetDir, n))
+        .find((p) => fs.existsSync(p));
+      return [f.displayName, file ? Math.round(fs.statSync(file).size / 1024) : null];
+    }),
   );
-  console.log('  bundle sizes (index.js)');
-  for (const b of bundles)
-    console.log(`    ${b.name.padEnd(14)} ${(b.bytes / 1024).toFixed(0)} KiB`);
 } finally {
-  await cloud.stop();
+  meter.stop();
+  host.kill('SIGINT');
+  await new Promise((r) => host.once('exit', r));
+  fs.rmSync(stateDir, { recursive: true, force: true });
+}
+
+if (reference) {
+  const b = results.burst as {
+    acceptedPerS: number;
+    convergedPerS: number;
+    e2eMs: { p99: number };
+    cpuMsPerOrder: number;
+  };
+  results.reference = reference;
+  results.ratios = {
+    acceptedPerS: +(b.acceptedPerS / reference.acceptedPerS).toFixed(2),
+    convergedPerS: +(b.convergedPerS / reference.convergedPerS).toFixed(2),
+    e2eP99: +(b.e2eMs.p99 / reference.e2eMs.p99).toFixed(2),
+    cpuMsPerOrder: +(b.cpuMsPerOrder / reference.cpuMsPerOrder).toFixed(2),
+  };
+}
+results.date = new Date().toISOString();
+results.machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`;
+
+if (values.json) console.log(JSON.stringify(results));
+else printTable(results);
+
+function printTable(r: Record<string, unknown>): void {
+  const b = r.burst as Record<string, unknown> & {
+    acceptMs: ReturnType<typeof stats>;
+    e2eMs: ReturnType<typeof stats>;
+    cpuMsPerOrderByGroup: Record<string, number>;
+  };
+  const ref = r.reference as (ReferenceResult & { acceptMs?: { p99: number } }) | undefined;
+  const ratios = r.ratios as Record<string, number> | undefined;
+  const row = (what: string, ours: string, theirs = '', ratio = '') =>
+    console.log(`  ${what.padEnd(34)} ${ours.padEnd(22)} ${theirs.padEnd(18)} ${ratio}`);
+  console.log(`\nmini-ec local benchmark — ${r.date} — ${r.machine}`);
+  row('figure', 'mini-ec local cloud', ref ? 'reference' : '', ref ? 'ratio' : '');
+  row(
+    `accepted orders/s (${b.n} from ${b.c})`,
+    String(b.acceptedPerS),
+    ref ? String(ref.acceptedPerS) : '',
+    ratios ? `${ratios.acceptedPerS}×` : '',
+  );
+  row(
+    'converged orders/s',
+    String(b.convergedPerS),
+    ref ? String(ref.convergedPerS) : '',
+    ratios ? `${ratios.convergedPerS}×` : '',
+  );
+  row(
+    '202 → final p50 / p99 (ms)',
+    `${b.e2eMs.p50} / ${b.e2eMs.p99}`,
+    ref ? `${ref.e2eMs.p50} / ${ref.e2eMs.p99}` : '',
+    ratios ? `${ratios.e2eP99}× (p99)` : '',
+  );
+  row(
+    'CPU ms per converged order',
+    String(b.cpuMsPerOrder),
+    ref ? String(ref.cpuMsPerOrder) : '',
+    ratios ? `${ratios.cpuMsPerOrder}×` : '',
+  );
+  row('accept p50 / p99 / max (ms)', `${b.acceptMs.p50} / ${b.acceptMs.p99} / ${b.acceptMs.max}`);
+  row('answers', JSON.stringify(b.statuses));
+  row('final states', `${b.converged}/${b.accepted} ${JSON.stringify(b.byStatus)}`);
+  console.log('  CPU ms per order, by process group:');
+  for (const [k, v] of Object.entries(b.cpuMsPerOrderByGroup))
+    console.log(`    ${k.padEnd(16)} ${v}`);
+  const c = r.concurrent as { n: number; statuses: unknown; ms: ReturnType<typeof stats> };
+  if (c)
+    row(
+      `${c.n} concurrent POSTs p50/p99/max`,
+      `${c.ms.p50} / ${c.ms.p99} / ${c.ms.max} ms`,
+      JSON.stringify(c.statuses),
+    );
+  const idle = r.idle as { seconds: number; cpuPercentOfACore: number | null };
+  row('start → ready', `${r.startToReadyS} s`);
+  row(`idle CPU (${idle.seconds} s)`, `${idle.cpuPercentOfACore}% of a core`);
+  console.log(`  bundles (KiB): ${JSON.stringify(r.bundlesKiB)}`);
 }

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the embedded local cloud on http://localhost:3000 (or PORT / --port).
- *   npm start [-- --persist] [-- --port 3001]
+ *   npm start [-- --persist] [-- --port 3001] [-- --state-dir DIR] [-- --quiet]
  * Fault injection: FAULT_FAIL_RATE, FAULT_DELAY_MS, INVENTORY_FAULT_FAIL_RATE,
  * INVENTORY_FAULT_DELAY_MS, PAYMENT_FAULT_FAIL_RATE, PAYMENT_FAULT_DELAY_MS.
  */
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     persist: { type: 'boolean', default: false },
     port: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    'state-dir': { type: 'string' },
   },
 });
 const port = Number(values.port ?? process.env.PORT ?? 3000);
@@ -49,6 +50,7 @@ try {
   cloud = await startLocalCloud({
     port,
     persist: values.persist,
+    ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
     faults,
     console: !values.quiet,
     onStep: (message) => console.log(`  ✓ ${message}`),
