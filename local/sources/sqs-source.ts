@@ -151,7 +151,8 @@ export class SqsEventSource {
         new ReceiveMessageCommand({
           QueueUrl: this.deps.queueUrl,
           MaxNumberOfMessages: Math.min(10, this.batchSize - messages.length),
-          WaitTimeSeconds: waiting ? 1 : 0,
+          // Long polls as Lambda's pollers do: woken at once when a message arrives.
+          WaitTimeSeconds: waiting ? 20 : 0,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
