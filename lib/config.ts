@@ -41,6 +41,8 @@ export interface StackSettings {
   readonly throttleBurstLimit: number;
   /** `http` (default) or `rest` (LocalStack's free plan serves only REST APIs). */
   readonly apiType: ApiType;
+  /** Source maps in the function bundles and `--enable-source-maps` (off: smaller, faster init). */
+  readonly sourceMaps: boolean;
 }
 
 function numberFrom(node: Node, key: string, fallback: number, min: number, max: number): number {
@@ -53,6 +55,20 @@ function numberFrom(node: Node, key: string, fallback: number, min: number, max:
     );
   }
   return value;
+}
+
+/** A boolean from context: `true`/`false` (a string from `-c`, or a JSON boolean in `cdk.json`). */
+function booleanFrom(node: Node, key: string, fallback: boolean): boolean {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new Error(`context ${key} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+/** `-c sourceMaps=true`: bundle source maps and run the functions with `--enable-source-maps`. */
+export function sourceMapsFrom(node: Node): boolean {
+  return booleanFrom(node, 'sourceMaps', false);
 }
 
 function faultsFrom(node: Node, service: 'inventory' | 'payment'): FaultSettings {
@@ -129,5 +145,6 @@ export function readSettings(node: Node): StackSettings {
     logLevel: String(node.tryGetContext('logLevel') ?? 'INFO'),
     throttleRateLimit: numberFrom(node, 'throttleRateLimit', 50, 1, 10_000),
     throttleBurstLimit: numberFrom(node, 'throttleBurstLimit', 100, 1, 5_000),
+    sourceMaps: sourceMapsFrom(node),
   };
 }

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { sourceMapsFrom } from '../config.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -44,6 +45,7 @@ export class SagaFunction extends Construct {
       description: `Execution role of the ${props.serviceName} function`,
     });
     this.logGroup.grantWrite(this.role);
+    const sourceMaps = sourceMapsFrom(this.node);
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       role: this.role,
       entry: path.join(repoRoot, 'lambdas', props.handlerDir, 'handler.ts'),
@@ -60,14 +62,21 @@ export class SagaFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
       bundling: {
         minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
+        // Off by default (-c sourceMaps=true turns them on): a map roughly doubles the asset
+        // and --enable-source-maps slows every stack trace.
+        sourceMap: sourceMaps,
+        target: 'node24',
+        // ESM lets esbuild tree-shake the SDK's dist-es builds (about 40 % smaller than CJS).
+        // The banner gives the CJS dependencies that call require() a working one.
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner:
+          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         // The SDK is bundled (pinned by our lockfile) rather than taken from the runtime,
         // so what runs in AWS is exactly what the tests and the local cloud ran.
         externalModules: [],
