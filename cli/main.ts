@@ -3,22 +3,12 @@
  * target lazily, runs one command and turns every failure into one line on stderr.
  */
 import { parseArgs } from 'node:util';
-import { chaosClear, chaosSet, chaosShow } from './chaos.js';
-import {
-  type CommandContext,
-  dlqList,
-  dlqRedrive,
-  ordersGet,
-  parseSeconds,
-  paymentsList,
-  placeOrder,
-  stockGet,
-  stockSet,
-} from './commands.js';
+// The commands are imported when one runs (the AWS SDK clients they need are most of the
+// start-up time): --help and a usage error load none of them.
+import type { CommandContext } from './commands.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import { type Io, processIo } from './output.js';
 import { resolveTarget, type Target } from './target.js';
-import { verifyCommand } from './verify.js';
 
 export const USAGE = `mini-ec — drive the mini-ec order saga (the local cloud by default)
 
@@ -152,6 +142,26 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
     },
   };
 
+  if (first === 'chaos') {
+    const { chaosClear, chaosSet, chaosShow } = await import('./chaos.js');
+    if (name === 'chaos set') return chaosSet(ctx, args, values);
+    if (name === 'chaos clear') return chaosClear(ctx, args, values);
+    return chaosShow(ctx, args, values);
+  }
+  if (name === 'verify') {
+    const { verifyCommand } = await import('./verify.js');
+    return verifyCommand(ctx, args, values);
+  }
+  const {
+    dlqList,
+    dlqRedrive,
+    ordersGet,
+    parseSeconds,
+    paymentsList,
+    placeOrder,
+    stockGet,
+    stockSet,
+  } = await import('./commands.js');
   switch (name) {
     case 'stock set':
       return stockSet(ctx, args, { price: values.price });
@@ -165,14 +175,6 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
       return dlqList(ctx, args, values);
     case 'dlq redrive':
       return dlqRedrive(ctx, args, values);
-    case 'verify':
-      return verifyCommand(ctx, args, values);
-    case 'chaos set':
-      return chaosSet(ctx, args, values);
-    case 'chaos clear':
-      return chaosClear(ctx, args, values);
-    case 'chaos show':
-      return chaosShow(ctx, args, values);
     default:
       return placeOrder(ctx, args, {
         key: values.key,
