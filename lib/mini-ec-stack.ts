@@ -37,17 +37,13 @@ export class MiniEcStack extends Stack {
     const { timeouts } = settings;
 
     // ── Data: each service owns its table ─────────────────────────────────────────────
+    // Idempotency-Key guards carry `expiresAt`: TTL removes them once the key is free again.
     const ordersTable = newTable(this, 'OrdersTable', {
       stream: dynamodb.StreamViewType.NEW_IMAGE,
+      timeToLiveAttribute: 'expiresAt',
     });
     const inventoryTable = newTable(this, 'InventoryTable', {});
     const paymentsTable = newTable(this, 'PaymentsTable', {});
-    const idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiration',
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
 
     // ── Messaging ─────────────────────────────────────────────────────────────────────
     const orders = new QueueWithDlq(this, 'Orders', {
@@ -97,12 +93,10 @@ export class MiniEcStack extends Stack {
       timeout: TIMEOUTS.api,
       environment: {
         [ENV.ordersTable]: ordersTable.tableName,
-        [ENV.idempotencyTable]: idempotencyTable.tableName,
         [ENV.currency]: settings.currency,
       },
     });
     ordersTable.grantReadWriteData(api.fn);
-    idempotencyTable.grantReadWriteData(api.fn);
 
     const relay = new SagaFunction(this, 'OutboxRelay', {
       ...functionDefaults,
@@ -139,7 +133,6 @@ export class MiniEcStack extends Stack {
       timeout: Duration.seconds(timeouts.workerSeconds),
       environment: {
         [ENV.ordersTable]: ordersTable.tableName,
-        [ENV.idempotencyTable]: idempotencyTable.tableName,
         [ENV.ordersQueueUrl]: orders.queue.queueUrl,
         [ENV.inventoryFunction]: inventory.fn.functionName,
         [ENV.paymentFunction]: payment.fn.functionName,
@@ -148,7 +141,6 @@ export class MiniEcStack extends Stack {
       },
     });
     ordersTable.grantReadWriteData(worker.fn);
-    idempotencyTable.grantReadWriteData(worker.fn);
     grantInvokeUnqualified(inventory, worker);
     grantInvokeUnqualified(payment, worker);
     // The worker sets a failed message's visibility timeout itself: that is its backoff.
@@ -203,7 +195,6 @@ export class MiniEcStack extends Stack {
       OrdersTableName: ordersTable.tableName,
       InventoryTableName: inventoryTable.tableName,
       PaymentsTableName: paymentsTable.tableName,
-      IdempotencyTableName: idempotencyTable.tableName,
       OrdersQueueUrl: orders.queue.queueUrl,
       OrdersDlqUrl: orders.dlq.queueUrl,
       RelayDlqUrl: relayDlq.queueUrl,
@@ -217,7 +208,7 @@ export class MiniEcStack extends Stack {
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
 
-    acknowledgeFindings({ relay, idempotencyTable, relayDlq });
+    acknowledgeFindings({ relay, relayDlq });
   }
 }
 
@@ -253,13 +244,14 @@ function faultEnvironment(
 function newTable(
   scope: Construct,
   id: string,
-  options: { stream?: dynamodb.StreamViewType },
+  options: { stream?: dynamodb.StreamViewType; timeToLiveAttribute?: string },
 ): dynamodb.Table {
   return new dynamodb.Table(scope, id, {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
     sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     stream: options.stream,
+    timeToLiveAttribute: options.timeToLiveAttribute,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     removalPolicy: RemovalPolicy.DESTROY,
   });

@@ -1,11 +1,9 @@
 import { Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { SagaFunction } from './constructs/saga-function.js';
 
 export interface NagScope {
   readonly relay: SagaFunction;
-  readonly idempotencyTable: dynamodb.Table;
   readonly relayDlq: sqs.Queue;
 }
 
@@ -18,11 +16,6 @@ export function acknowledgeFindings(scope: NagScope): void {
     id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
     reason:
       'dynamodb:ListStreams cannot be scoped to a resource; the Lambda event source mapping needs it to find the table stream. Every other stream action is scoped to the stream ARN.',
-  });
-  Validations.of(scope.idempotencyTable).acknowledge({
-    id: 'AwsSolutions::AwsSolutions-DDB3',
-    reason:
-      'Idempotency records are disposable and expire by TTL within 24 h; restoring them would only replay stale keys. The business tables have point-in-time recovery.',
   });
   Validations.of(scope.relayDlq).acknowledge({
     id: 'AwsSolutions::AwsSolutions-SQS3',

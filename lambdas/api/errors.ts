@@ -42,11 +42,6 @@ export class IdempotencyKeyReusedError extends Error {
   override readonly name = 'IdempotencyKeyReusedError';
 }
 
-/** A request with this Idempotency-Key is still being processed. */
-export class IdempotencyKeyInFlightError extends Error {
-  override readonly name = 'IdempotencyKeyInFlightError';
-}
-
 /** Some skus have no catalog entry. */
 export class UnknownSkuError extends Error {
   override readonly name = 'UnknownSkuError';

@@ -22,18 +22,16 @@ import {
   validatePlaceOrder,
 } from './domain.js';
 import { OrderNotFoundError } from './errors.js';
-import { placeOrderOnce } from './idempotent-place-order.js';
 import { DynamoOrderStore } from './order-store.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problems.js';
 import { PlaceOrder, ReadOrders } from './use-cases.js';
 
 const config = {
   ordersTable: requireEnv(ENV.ordersTable),
-  idempotencyTable: requireEnv(ENV.idempotencyTable),
   currency: requireEnv(ENV.currency),
 };
 const store = new DynamoOrderStore(newDocumentClient(), config.ordersTable);
-const placeOrder = placeOrderOnce(new PlaceOrder(store, config.currency), config.idempotencyTable);
+const placeOrder = new PlaceOrder(store, config.currency);
 const readOrders = new ReadOrders(store);
 
 /** The correlation ID of the request being handled. */
@@ -57,11 +55,10 @@ const router = new Router({ logger });
 router.post('/orders', async ({ req }) => {
   const idempotencyKey = validateIdempotencyKey(req.headers.get('idempotency-key') ?? undefined);
   const request = validatePlaceOrder(parseJsonBody(await req.text()));
-  const { result, replayed } = await placeOrder.run({
+  const { replayed, ...result } = await placeOrder.execute({
     idempotencyKey,
     request,
     correlationId: correlationId(),
-    attemptId: randomUUID(),
   });
   logger.appendKeys({ order_id: result.orderId });
   logger.info(replayed ? 'order replayed for its Idempotency-Key' : 'order accepted');
@@ -116,7 +113,6 @@ function headerOf(event: unknown, name: string): string | undefined {
 
 export const handler = async (event: unknown, context: Context) => {
   logger.addContext(context);
-  placeOrder.registerLambdaContext(context);
   const id = resolveCorrelationId(headerOf(event, 'x-correlation-id'), randomUUID);
   return withCorrelation({ correlationId: id }, () =>
     requestScope.run({ correlationId: id }, async () => {

@@ -27,6 +27,8 @@ export interface IdempotencyGuard {
   keyHash: string;
   orderId: string;
   requestHash: string;
+  /** Epoch seconds after which the key is free again (also the table's TTL attribute). */
+  expiresAt: number;
 }
 
 /** A new order, its first event (the outbox) and its idempotency guard: written together. */
@@ -40,15 +42,22 @@ export interface NewOrder {
 export interface OrderStore {
   /** Catalog unit prices of the skus that have an entry. */
   getPrices(skus: readonly string[]): Promise<Map<string, number>>;
-  /** Writes order, event and guard in one transaction; IdempotencyGuardExistsError if the key was used. */
+  /**
+   * Writes order, event and guard in one transaction; IdempotencyGuardExistsError if the key
+   * has a guard that has not expired.
+   */
   createOrder(newOrder: NewOrder): Promise<void>;
-  /** The guard of a hashed Idempotency-Key, if any. */
+  /** The guard of a hashed Idempotency-Key, if any (expired or not). */
   getGuard(keyHash: string): Promise<IdempotencyGuard | undefined>;
   /** The order (consistent read), if any. */
   getOrder(orderId: string): Promise<OrderView | undefined>;
   /** The order's event items, in no particular order. */
   listEvents(orderId: string): Promise<CloudEvent[]>;
 }
+
+/** Index of the guard's Put in createOrder's transaction (its cancellation reason says the key was used). */
+const GUARD_ITEM = 2;
+const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /** The OrderStore on a DynamoDB table with the layout of lambdas/shared/keys.ts. */
 export class DynamoOrderStore implements OrderStore {
@@ -120,15 +129,18 @@ export class DynamoOrderStore implements OrderStore {
                   orderId: guard.orderId,
                   requestHash: guard.requestHash,
                   createdAt: order.createdAt,
+                  expiresAt: guard.expiresAt,
                 },
-                ConditionExpression: absent,
+                // An expired guard may still be there (TTL deletes within days): it frees the key.
+                ConditionExpression: `${absent} OR expiresAt < :now`,
+                ExpressionAttributeValues: { ':now': epochSeconds(order.createdAt) },
               },
             },
           ],
         }),
       );
     } catch (error) {
-      if (cancellationCodes(error)?.[2] === 'ConditionalCheckFailed') {
+      if (cancellationCodes(error)?.[GUARD_ITEM] === 'ConditionalCheckFailed') {
         throw new IdempotencyGuardExistsError(
           'an order was created for this Idempotency-Key before',
           { cause: error },
@@ -144,7 +156,13 @@ export class DynamoOrderStore implements OrderStore {
       'reading the idempotency guard failed',
     );
     if (!item) return undefined;
-    return { keyHash, orderId: String(item.orderId), requestHash: String(item.requestHash) };
+    return {
+      keyHash,
+      orderId: String(item.orderId),
+      requestHash: String(item.requestHash),
+      // Guards written before keys expired never expire.
+      expiresAt: typeof item.expiresAt === 'number' ? item.expiresAt : Number.POSITIVE_INFINITY,
+    };
   }
 
   async getOrder(orderId: string): Promise<OrderView | undefined> {

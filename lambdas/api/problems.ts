@@ -6,7 +6,6 @@ import { MethodNotAllowedError, NotFoundError } from '@aws-lambda-powertools/eve
 import {
   BodyTooLargeError,
   type FieldError,
-  IdempotencyKeyInFlightError,
   IdempotencyKeyInvalidError,
   IdempotencyKeyMissingError,
   IdempotencyKeyReusedError,
@@ -41,7 +40,6 @@ const MAPPINGS: readonly [ErrorClass, number, string, string][] = [
   [OrderNotFoundError, 404, 'ORDER_NOT_FOUND', 'Order not found'],
   [NotFoundError, 404, 'NOT_FOUND', 'Not found'],
   [MethodNotAllowedError, 405, 'METHOD_NOT_ALLOWED', 'Method not allowed'],
-  [IdempotencyKeyInFlightError, 409, 'IDEMPOTENCY_KEY_IN_FLIGHT', 'Idempotency-Key in flight'],
   [BodyTooLargeError, 413, 'BODY_TOO_LARGE', 'Body too large'],
   [UnknownSkuError, 422, 'UNKNOWN_SKU', 'Unknown sku'],
   [PriceMismatchError, 422, 'PRICE_MISMATCH', 'Price mismatch'],

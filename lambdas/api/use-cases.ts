@@ -1,6 +1,6 @@
 /**
- * The API's use cases: place an order (price it, write order + outbox event + guard at once)
- * and read an order and its timeline.
+ * The API's use cases: place an order once per Idempotency-Key (price it, write order +
+ * outbox event + the key's guard at once) and read an order and its timeline.
  */
 import { buildEvent, type CloudEvent, compareEvents, EVENT_SOURCES } from '../shared/events.js';
 import { newOrderId } from '../shared/ids.js';
@@ -20,24 +20,31 @@ import {
 } from './errors.js';
 import type { OrderStore } from './order-store.js';
 
-/** One POST /orders, validated. `attemptId` is unique per HTTP request (it detects replays). */
+/** One POST /orders, validated. */
 export interface PlaceOrderInput {
   idempotencyKey: string;
   request: NormalizedRequest;
   correlationId: string;
-  attemptId: string;
 }
 
-/** The first answer to an Idempotency-Key; stored by Powertools and replayed as is. */
+/** The answer to an Idempotency-Key: always the first one it got. */
 export interface PlaceOrderResult {
   orderId: string;
   status: 'PENDING';
   correlationId: string;
-  /** The attempt that created the order; differs from the current attempt on a replay. */
-  attemptId: string;
+  /** True when this answer replays the one an earlier request with the key got. */
+  replayed: boolean;
 }
 
-/** Places orders: prices from the catalog, then one transaction for order, event and guard. */
+/** How long an Idempotency-Key binds its order (the IETF draft lets the server choose). */
+export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * Places orders: prices from the catalog, then one transaction for order, event and the
+ * Idempotency-Key's guard. The guard is the whole idempotency record: a second request with
+ * the key (at the same time or later) loses the transaction's condition and answers from the
+ * guard, so the key makes exactly one order and every request with it the same answer.
+ */
 export class PlaceOrder {
   constructor(
     private readonly store: OrderStore,
@@ -47,15 +54,27 @@ export class PlaceOrder {
 
   /** Creates the PENDING order, or answers the order an earlier request with the same key created. */
   async execute(input: PlaceOrderInput): Promise<PlaceOrderResult> {
+    const keyHash = sha256(input.idempotencyKey);
+    const hash = requestHash(input.request);
     const catalog = await this.store.getPrices(input.request.items.map((line) => line.sku));
-    const { items, total } = priceOrder(input.request, catalog);
+    let priced: ReturnType<typeof priceOrder>;
+    try {
+      priced = priceOrder(input.request, catalog);
+    } catch (error) {
+      // A replay answers what the key got first, even if the catalog changed since.
+      const replay = await this.answerFromGuard(keyHash, hash, error as Error);
+      if (replay) return replay;
+      throw error;
+    }
+    const { items, total } = priced;
     const now = this.clock();
     const orderId = newOrderId(now.getTime());
     const at = now.toISOString();
     const guard = {
-      keyHash: sha256(input.idempotencyKey),
+      keyHash,
       orderId,
-      requestHash: requestHash(input.request),
+      requestHash: hash,
+      expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_KEY_TTL_SECONDS,
     };
     const event = buildEvent({
       type: 'order.placed.v1',
@@ -79,29 +98,27 @@ export class PlaceOrder {
     };
     try {
       await this.store.createOrder({ order, event, guard });
-      return {
-        orderId,
-        status: 'PENDING',
-        correlationId: input.correlationId,
-        attemptId: input.attemptId,
-      };
+      return { orderId, status: 'PENDING', correlationId: input.correlationId, replayed: false };
     } catch (error) {
       if (!(error instanceof IdempotencyGuardExistsError)) throw error;
-      return this.answerFromGuard(guard.keyHash, guard.requestHash, error);
+      const replay = await this.answerFromGuard(keyHash, hash, error);
+      if (!replay)
+        throw new OrdersUnavailableError('the idempotency guard vanished', { cause: error });
+      return replay;
     }
   }
 
   /**
-   * The key was used before, but Powertools had no completed record of it (the first request
-   * crashed after committing, or its record expired): the guard says which order it made.
+   * The answer of the key's live guard: a replay of its order for the same request, 422 for
+   * another; undefined when the key has no live guard.
    */
   private async answerFromGuard(
     keyHash: string,
     hash: string,
     cause: Error,
-  ): Promise<PlaceOrderResult> {
+  ): Promise<PlaceOrderResult | undefined> {
     const guard = await this.store.getGuard(keyHash);
-    if (!guard) throw new OrdersUnavailableError('the idempotency guard vanished', { cause });
+    if (!guard || guard.expiresAt < Math.floor(this.clock().getTime() / 1000)) return undefined;
     if (guard.requestHash !== hash) {
       throw new IdempotencyKeyReusedError(
         'This Idempotency-Key was used with another request body.',
@@ -115,7 +132,7 @@ export class PlaceOrder {
       orderId: order.orderId,
       status: 'PENDING',
       correlationId: order.correlationId,
-      attemptId: `guard:${keyHash}`,
+      replayed: true,
     };
   }
 }

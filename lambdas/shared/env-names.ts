@@ -6,7 +6,6 @@ export const ENV = {
   ordersTable: 'ORDERS_TABLE_NAME',
   inventoryTable: 'INVENTORY_TABLE_NAME',
   paymentsTable: 'PAYMENTS_TABLE_NAME',
-  idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
   ordersQueueUrl: 'ORDERS_QUEUE_URL',
   inventoryFunction: 'INVENTORY_FUNCTION_NAME',
   paymentFunction: 'PAYMENT_FUNCTION_NAME',

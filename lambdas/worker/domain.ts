@@ -9,8 +9,13 @@ export type FailureReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'GAVE_UP';
 /** A compensating command: undo a reservation or a charge. */
 export type Compensation = 'refund' | 'release';
 
+/** Why the order fails and what to undo first, in this order. */
+export interface FailPlan {
+  reason: FailureReason;
+  compensate: Compensation[];
+}
 /** End the order FAILED after the compensations, in this order. */
-export type FailDecision = { next: 'fail'; reason: FailureReason; compensate: Compensation[] };
+export type FailDecision = { next: 'fail' } & FailPlan;
 /** The next step of the saga. */
 export type Decision = { next: 'charge' } | { next: 'confirm'; paymentId: string } | FailDecision;
 
@@ -39,6 +44,18 @@ export function decideAfterCharge(
     return { next: 'fail', reason: 'PAYMENT_DECLINED', compensate: ['release'] };
   }
   return GIVE_UP;
+}
+
+const REASONS: readonly FailureReason[] = ['OUT_OF_STOCK', 'PAYMENT_DECLINED', 'GAVE_UP'];
+const COMPENSATIONS: readonly Compensation[] = ['refund', 'release'];
+
+/** Reads a FailPlan as the orders table stores it; undefined when it is not one. */
+export function parseFailPlan(value: unknown): FailPlan | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { reason, compensate } = value as Record<string, unknown>;
+  if (!REASONS.includes(reason as FailureReason) || !Array.isArray(compensate)) return undefined;
+  if (!compensate.every((step) => COMPENSATIONS.includes(step as Compensation))) return undefined;
+  return { reason: reason as FailureReason, compensate: compensate as Compensation[] };
 }
 
 /** True when this receive is the last the queue allows before the message moves to the DLQ. */

@@ -1,15 +1,10 @@
 /**
  * worker λ: the orders queue (filtered by the stack to order.placed.v1) → the order saga.
- * Each CloudEvent id is processed once (Powertools idempotency); a record that failed is a batch
- * item failure whose next attempt is delayed by exponential backoff with jitter.
+ * A repeated delivery of an event is harmless without a record of its own (the saga's writes
+ * and the participants are idempotent per order; see ./saga.ts); a record that failed is a
+ * batch item failure whose next attempt is delayed by exponential backoff with jitter.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyConfig,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -22,11 +17,10 @@ import { backoffSeconds, isLastAttempt, parsePlacedOrder } from './domain.js';
 import { LambdaParticipants } from './lambda-participants.js';
 import { DynamoSagaOrderStore } from './order-store.js';
 import { RetryQueue } from './retry-queue.js';
-import { OrderSaga, type SagaInput, type SagaOutcome } from './saga.js';
+import { OrderSaga, type SagaInput } from './saga.js';
 
 const config = {
   ordersTable: requireEnv(ENV.ordersTable),
-  idempotencyTable: requireEnv(ENV.idempotencyTable),
   queueUrl: requireEnv(ENV.ordersQueueUrl),
   inventoryFunction: requireEnv(ENV.inventoryFunction),
   paymentFunction: requireEnv(ENV.paymentFunction),
@@ -51,17 +45,6 @@ const saga = new OrderSaga(
 const retryQueue = new RetryQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.queueUrl);
 const processor = new BatchProcessor(EventType.SQS);
 
-const idempotencyConfig = new IdempotencyConfig({ eventKeyJmesPath: 'eventId' });
-/** The saga at most once per CloudEvent id (not per SQS message: the relay may send one event twice). */
-const runOncePerEvent = makeIdempotent(
-  async (delivery: { eventId: string; input: SagaInput }, log: Log): Promise<SagaOutcome> =>
-    saga.run(delivery.input, log),
-  {
-    persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.idempotencyTable }),
-    config: idempotencyConfig,
-  },
-);
-
 /** An orders-queue message that is not an order.placed.v1 event the saga can read. */
 class MalformedEventError extends Error {
   override readonly name = 'MalformedEventError';
@@ -69,10 +52,7 @@ class MalformedEventError extends Error {
 
 /** Time kept back from the deadline of compensations: the final writes and the retry's bookkeeping. */
 const DEADLINE_MARGIN_MS = 2_000;
-/** The invocation being handled (one at a time per environment). */
-let invocation: Context | undefined;
-
-async function handleRecord(record: SQSRecord): Promise<void> {
+async function handleRecord(record: SQSRecord, invocation?: Context): Promise<void> {
   const event = asCloudEvent(safeJson(record.body));
   const order = event?.type === 'order.placed.v1' ? parsePlacedOrder(event.data) : undefined;
   if (!event || !order) {
@@ -100,16 +80,9 @@ async function handleRecord(record: SQSRecord): Promise<void> {
       : {}),
   };
   try {
-    const outcome = await runOncePerEvent({ eventId: event.id, input }, log);
+    const outcome = await saga.run(input, log);
     log.info(`saga done: ${outcome.result}`, { eventId: event.id, attempt, outcome });
   } catch (error) {
-    if (error instanceof IdempotencyAlreadyInProgressError) {
-      // Another delivery of the same event is running; its own message stays until it succeeds.
-      log.warn('this event is being processed by another delivery: acknowledged', {
-        eventId: event.id,
-      });
-      return;
-    }
     const delay = backoffSeconds(attempt);
     log.warn('saga attempt failed; retrying later', {
       eventId: event.id,
@@ -147,8 +120,6 @@ function safeJson(text: string): unknown {
 
 export const handler = async (event: SQSEvent, context: Context) => {
   logger.addContext(context);
-  idempotencyConfig.registerLambdaContext(context);
-  invocation = context;
   return processPartialResponse(event, handleRecord, processor, {
     context,
     throwOnFullBatchFailure: false,

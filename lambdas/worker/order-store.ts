@@ -1,17 +1,17 @@
 /**
- * The orders table as the saga uses it (DynamoDB adapter of SagaOrderStore): every status
- * change is one transaction with its event item; step events are written once per type.
+ * The orders table as the saga uses it (DynamoDB adapter of SagaOrderStore): the final status
+ * change is one transaction with its event item and its steps' event items.
  */
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { cancellationCodes, isConditionFailure } from '../shared/dynamodb.js';
 import type { CloudEvent } from '../shared/events.js';
 import { ItemKind, orderEventKey, orderKey } from '../shared/keys.js';
+import { type FailPlan, parseFailPlan } from './domain.js';
 import { OrderStoreUnavailableError } from './errors.js';
 import type { FinalState, SagaOrder, SagaOrderStore } from './ports.js';
 
@@ -28,11 +28,13 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
         new GetCommand({ TableName: this.tableName, Key: orderKey(orderId), ConsistentRead: true }),
       );
       if (!Item) return undefined;
+      const failing = parseFailPlan(Item.failing);
       return {
         orderId,
         status: Item.status as SagaOrder['status'],
         total: Number(Item.total),
         currency: String(Item.currency),
+        ...(failing ? { failing } : {}),
       };
     } catch (error) {
       throw new OrderStoreUnavailableError('reading the order failed', { cause: error });
@@ -64,18 +66,28 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
     }
   }
 
-  async recordStep(event: CloudEvent): Promise<void> {
+  async startFailing(orderId: string, plan: FailPlan): Promise<FailPlan | undefined> {
     try {
-      await this.db.send(
-        new PutCommand({
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: eventItem(event),
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Key: orderKey(orderId),
+          UpdateExpression: 'SET failing = if_not_exists(failing, :plan)',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':plan': plan, ':pending': 'PENDING' },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      const held = parseFailPlan(Attributes?.failing);
+      if (!held)
+        throw new Error(
+          `the order's failing plan is unreadable: ${JSON.stringify(Attributes?.failing)}`,
+        );
+      return held;
     } catch (error) {
-      if (isConditionFailure(error)) return; // recorded by an earlier attempt: once per type
-      throw new OrderStoreUnavailableError(`recording ${event.type} failed`, { cause: error });
+      if (isConditionFailure(error)) return undefined; // finished meanwhile
+      throw new OrderStoreUnavailableError('marking the order failing failed', { cause: error });
     }
   }
 
@@ -89,8 +101,12 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
               Update: {
                 TableName: this.tableName,
                 Key: orderKey(orderId),
-                UpdateExpression: `SET #status = :status, updatedAt = :now${reason ? ', reason = :reason' : ''}`,
-                ConditionExpression: '#status = :pending',
+                UpdateExpression: `SET #status = :status, updatedAt = :now${reason ? ', reason = :reason' : ''} REMOVE failing`,
+                // A failing order can only end FAILED.
+                ConditionExpression:
+                  state.status === 'CONFIRMED'
+                    ? '#status = :pending AND attribute_not_exists(failing)'
+                    : '#status = :pending',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
                   ':status': state.status,
@@ -100,13 +116,13 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
                 },
               },
             },
-            {
+            ...[...state.steps, state.event].map((event) => ({
               Put: {
                 TableName: this.tableName,
-                Item: eventItem(state.event),
+                Item: eventItem(event),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
-            },
+            })),
           ],
         }),
       );

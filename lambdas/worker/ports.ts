@@ -9,6 +9,7 @@ import type {
   PaymentReply,
 } from '../shared/commands.js';
 import type { CloudEvent } from '../shared/events.js';
+import type { FailPlan } from './domain.js';
 
 /** The inventory and payment participants; each method throws a TransientError when no definite reply came. */
 export interface ParticipantsPort {
@@ -24,12 +25,18 @@ export interface SagaOrder {
   status: 'PENDING' | 'CONFIRMED' | 'FAILED';
   total: number;
   currency: string;
+  /** Set on a PENDING order once a delivery decided to fail it: every later one compensates. */
+  failing?: FailPlan;
 }
 
-/** The end of a saga: the order's final status and the event that says so. */
-export type FinalState =
+/**
+ * The end of a saga: the order's final status, the event that says so, and the events of the
+ * steps that led there (reserved, charged, refunded, released), written with it.
+ */
+export type FinalState = { steps: CloudEvent[] } & (
   | { status: 'CONFIRMED'; event: CloudEvent<'order.confirmed.v1'> }
-  | { status: 'FAILED'; reason: string; event: CloudEvent<'order.failed.v1'> };
+  | { status: 'FAILED'; reason: string; event: CloudEvent<'order.failed.v1'> }
+);
 
 /** The orders table as the saga uses it. */
 export interface SagaOrderStore {
@@ -40,11 +47,16 @@ export interface SagaOrderStore {
    * and the chaos report show); ignored when the order is no longer PENDING.
    */
   recordFailedAttempt(orderId: string, error: string): Promise<void>;
-  /** Records a step's event once per order and type (a repeat is ignored). */
-  recordStep(event: CloudEvent): Promise<void>;
   /**
-   * Moves a PENDING order to its final status and writes its event, in one transaction.
-   * Returns false when the order was no longer PENDING (someone else finished it).
+   * Marks a PENDING order as failing with this plan, unless a plan is there already; returns
+   * the plan that holds (the one already there wins), or undefined when the order is no
+   * longer PENDING. From then on no delivery can confirm the order.
+   */
+  startFailing(orderId: string, plan: FailPlan): Promise<FailPlan | undefined>;
+  /**
+   * Moves a PENDING order to its final status and writes its event and its steps' events, in
+   * one transaction. Returns false when the order was no longer PENDING (someone else finished
+   * it), or, for CONFIRMED, when it is failing.
    */
   finish(orderId: string, state: FinalState): Promise<boolean>;
 }

@@ -3,6 +3,11 @@
  * compensating; a transient failure is retried later (the caller's backoff), except on the
  * last allowed attempt, which compensates and ends the order FAILED (GAVE_UP) so no order
  * stays PENDING forever.
+ *
+ * Deliveries of one order may run at the same time (the relay can send an event twice) and
+ * need no lock: reserve and charge are idempotent per order, the final write is conditional on
+ * PENDING, and a delivery marks the order failing (startFailing) before it compensates, after
+ * which no delivery can confirm it and every later one compensates the same way.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -14,10 +19,10 @@ import {
 } from '../shared/events.js';
 import type { Log } from '../shared/powertools.js';
 import {
-  type Compensation,
   type Decision,
   decideAfterCharge,
   decideAfterReserve,
+  type FailPlan,
   GIVE_UP,
   type PlacedOrder,
 } from './domain.js';
@@ -47,9 +52,10 @@ export type SagaOutcome =
 /** Where the forward path ends: confirm, or fail with compensations. */
 type Outcome = Exclude<Decision, { next: 'charge' }>;
 
-/** What one run learned on its way (for the compensation events). */
+/** What one run learned on its way: the payment (for the compensation events), the steps' events. */
 interface RunState {
   paymentId?: string;
+  steps: CloudEvent[];
 }
 
 /**
@@ -82,7 +88,13 @@ export class OrderSaga {
       log.info(`order is ${status}: nothing to do`, { status });
       return { result: 'SKIPPED', status };
     }
-    const state: RunState = {};
+    const state: RunState = { steps: [] };
+    if (current.failing) {
+      log.info('an earlier delivery started failing the order: compensating', {
+        plan: current.failing,
+      });
+      return this.fail(input, state, current.failing, log);
+    }
     let decision: Outcome;
     try {
       decision = await this.forward(input, state, log);
@@ -91,8 +103,26 @@ export class OrderSaga {
       log.warn('last attempt failed transiently: compensating and giving up', { error });
       decision = GIVE_UP;
     }
-    if (decision.next === 'confirm') return this.confirm(input, log);
-    return this.fail(input, state, decision.reason, decision.compensate, log);
+    if (decision.next === 'confirm') return this.confirm(input, state, log);
+    const plan = await this.planFailure(orderId, decision, log);
+    if (!plan) return { result: 'SKIPPED', status: 'FINISHED' };
+    return this.fail(input, state, plan, log);
+  }
+
+  /**
+   * The plan that holds for failing the order: with something to undo, the order is marked
+   * failing first (or an earlier mark is adopted); undefined when it was finished meanwhile.
+   */
+  private async planFailure(
+    orderId: string,
+    decision: FailPlan,
+    log: Log,
+  ): Promise<FailPlan | undefined> {
+    const plan = { reason: decision.reason, compensate: decision.compensate };
+    if (plan.compensate.length === 0) return plan;
+    const held = await this.store.startFailing(orderId, plan);
+    if (!held) log.info('order was finished meanwhile by another delivery: nothing to undo');
+    return held;
   }
 
   /** reserve → charge; the decision to confirm or to fail. */
@@ -107,7 +137,7 @@ export class OrderSaga {
     log.info(`reserve: ${reserved.outcome}`, { reply: reserved });
     const afterReserve = decideAfterReserve(reserved);
     if (afterReserve.next !== 'charge') return afterReserve;
-    await this.record(input, 'inventory.reserved.v1', { orderId: order.orderId });
+    this.record(input, state, 'inventory.reserved.v1', { orderId: order.orderId });
 
     const charged = await this.participants.payment({
       command: 'charge',
@@ -119,7 +149,7 @@ export class OrderSaga {
     log.info(`charge: ${charged.outcome}`, { reply: charged });
     const afterCharge = decideAfterCharge(charged);
     if (afterCharge.next === 'confirm') {
-      await this.record(input, 'payment.charged.v1', {
+      this.record(input, state, 'payment.charged.v1', {
         orderId: order.orderId,
         paymentId: afterCharge.paymentId,
         amount: order.total,
@@ -130,14 +160,18 @@ export class OrderSaga {
     return afterCharge;
   }
 
-  private async confirm(input: SagaInput, log: Log): Promise<SagaOutcome> {
+  private async confirm(input: SagaInput, state: RunState, log: Log): Promise<SagaOutcome> {
     const { order } = input;
     const event = this.event(input, 'order.confirmed.v1', {
       orderId: order.orderId,
       total: order.total,
       currency: order.currency,
     });
-    const changed = await this.store.finish(order.orderId, { status: 'CONFIRMED', event });
+    const changed = await this.store.finish(order.orderId, {
+      status: 'CONFIRMED',
+      event,
+      steps: state.steps,
+    });
     log.info(changed ? 'order CONFIRMED' : 'order was finished meanwhile by another delivery');
     return { result: 'CONFIRMED' };
   }
@@ -145,8 +179,7 @@ export class OrderSaga {
   private async fail(
     input: SagaInput,
     state: RunState,
-    reason: string,
-    compensate: Compensation[],
+    { reason, compensate }: FailPlan,
     log: Log,
   ): Promise<SagaOutcome> {
     const { order, correlationId } = input;
@@ -161,7 +194,7 @@ export class OrderSaga {
         );
         log.info(`refund: ${reply.outcome}`, { reply });
         const { paymentId } = state;
-        await this.record(input, 'payment.refunded.v1', {
+        this.record(input, state, 'payment.refunded.v1', {
           orderId: order.orderId,
           ...(paymentId ? { paymentId } : {}),
         });
@@ -178,11 +211,16 @@ export class OrderSaga {
           input.deadlineMs,
         );
         log.info(`release: ${reply.outcome}`, { reply });
-        await this.record(input, 'inventory.released.v1', { orderId: order.orderId });
+        this.record(input, state, 'inventory.released.v1', { orderId: order.orderId });
       }
     }
     const event = this.event(input, 'order.failed.v1', { orderId: order.orderId, reason });
-    const changed = await this.store.finish(order.orderId, { status: 'FAILED', reason, event });
+    const changed = await this.store.finish(order.orderId, {
+      status: 'FAILED',
+      reason,
+      event,
+      steps: state.steps,
+    });
     log.info(
       changed ? `order FAILED: ${reason}` : 'order was finished meanwhile by another delivery',
       { reason },
@@ -221,12 +259,14 @@ export class OrderSaga {
     }
   }
 
+  /** Keeps a step's event, stamped now, for the final write. */
   private record<T extends EventType>(
     input: SagaInput,
+    state: RunState,
     type: T,
     data: EventData[T],
-  ): Promise<void> {
-    return this.store.recordStep(this.event(input, type, data) as CloudEvent);
+  ): void {
+    state.steps.push(this.event(input, type, data) as CloudEvent);
   }
 
   private event<T extends EventType>(input: SagaInput, type: T, data: EventData[T]): CloudEvent<T> {

@@ -93,7 +93,6 @@ async function newWorld() {
         idempotencyKey: `key-${Math.random()}`,
         request: { items: lines },
         correlationId: `cid-${Math.random()}`,
-        attemptId: `attempt-${Math.random()}`,
       });
       const order = await saga.getOrder(orderId);
       placed.set(orderId, { lines, total: Number(order?.total) });
@@ -115,7 +114,7 @@ async function newWorld() {
         sagaId: orderId,
         data: { orderId, total: totalOf(orderId), currency: 'JPY' },
       });
-      expect(await saga.finish(orderId, { status: 'CONFIRMED', event })).toBe(true);
+      expect(await saga.finish(orderId, { status: 'CONFIRMED', event, steps: [] })).toBe(true);
     },
     fail: async (orderId: string, reason: string) => {
       const event = buildEvent({
@@ -126,7 +125,7 @@ async function newWorld() {
         sagaId: orderId,
         data: { orderId, reason },
       });
-      expect(await saga.finish(orderId, { status: 'FAILED', reason, event })).toBe(true);
+      expect(await saga.finish(orderId, { status: 'FAILED', reason, event, steps: [] })).toBe(true);
     },
     /** The sku's ledger items (consistent read). */
     ledger: async (sku: string): Promise<Item[]> => {

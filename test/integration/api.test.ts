@@ -3,7 +3,7 @@
  * events: the HTTP contract, Idempotency-Key semantics, the outbox written with the order, and
  * nothing written for a rejected request.
  */
-import { DeleteCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertMatchesOpenApi } from '../support/contracts.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
@@ -23,15 +23,12 @@ interface Answer {
 
 let dynamo: LocalDynamo;
 let ordersTable: string;
-let idempotencyTable: string;
 let handler: Handler;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
   ordersTable = await dynamo.createTable('orders');
-  idempotencyTable = await dynamo.createIdempotencyTable();
   process.env.ORDERS_TABLE_NAME = ordersTable;
-  process.env.IDEMPOTENCY_TABLE_NAME = idempotencyTable;
   process.env.CURRENCY = 'JPY';
   process.env.POWERTOOLS_SERVICE_NAME = 'api';
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -239,7 +236,7 @@ describe('Idempotency-Key', () => {
     expect(answer.headers['content-type']).toBe('application/problem+json');
   });
 
-  it('creates one order from concurrent requests with one key; the others replay it or answer 409 IN_FLIGHT', async () => {
+  it('creates one order from concurrent requests with one key; every other one replays it', async () => {
     const key = freshKey();
     const before = await itemCount(ordersTable);
 
@@ -249,41 +246,84 @@ describe('Idempotency-Key', () => {
       ),
     );
 
-    const accepted = answers.filter((a) => a.status === 202);
-    const orderIds = new Set(accepted.map((a) => a.body.orderId));
-    expect(orderIds.size).toBe(1);
-    for (const a of answers.filter((a) => a.status !== 202)) {
-      expect(a.status).toBe(409);
-      expect(a.body.code).toBe('IDEMPOTENCY_KEY_IN_FLIGHT');
-    }
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(202));
+    expect(new Set(answers.map((a) => a.body.orderId)).size).toBe(1);
+    expect(answers.filter((a) => a.headers['idempotent-replayed'] === 'true')).toHaveLength(5);
     expect(await itemCount(ordersTable)).toBe(before + 3); // order, its event, its guard
   });
 
-  it('answers from the guard when the Powertools record is gone (crash window): same body → replay, other body → 422', async () => {
+  it('of concurrent requests with one key and two bodies, one creates the order and the other body gets 422', async () => {
     const key = freshKey();
-    const first = await post({ items: [{ sku: 'tea', qty: 2 }] }, { 'Idempotency-Key': key });
-    const { Items } = await dynamo.db.send(
-      new ScanCommand({ TableName: idempotencyTable, ConsistentRead: true }),
+
+    const [one, other] = await Promise.all([
+      post({ items: [{ sku: 'mug', qty: 1 }] }, { 'Idempotency-Key': key }),
+      post({ items: [{ sku: 'mug', qty: 2 }] }, { 'Idempotency-Key': key }),
+    ]);
+
+    expect([one.status, other.status].sort()).toEqual([202, 422]);
+    expect([one, other].find((a) => a.status === 422)?.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('replays the first answer even after the catalog changed (unknown sku now, other price)', async () => {
+    const key = freshKey();
+    await dynamo.db.send(
+      new PutCommand({
+        TableName: ordersTable,
+        Item: { pk: 'CATALOG#limited', sk: 'CATALOG', kind: 'CATALOG', sku: 'limited', price: 800 },
+      }),
     );
-    for (const item of Items ?? [])
-      await dynamo.db.send(
-        new DeleteCommand({ TableName: idempotencyTable, Key: { id: item.id } }),
-      );
+    const body = { items: [{ sku: 'limited', qty: 1, price: 800 }] };
+    const first = await post(body, { 'Idempotency-Key': key });
+    await dynamo.db.send(
+      new UpdateCommand({
+        TableName: ordersTable,
+        Key: { pk: 'CATALOG#limited', sk: 'CATALOG' },
+        UpdateExpression: 'SET price = :p',
+        ExpressionAttributeValues: { ':p': 900 },
+      }),
+    );
 
-    const replay = await post({ items: [{ sku: 'tea', qty: 2 }] }, { 'Idempotency-Key': key });
-    for (const item of (await dynamo.db.send(new ScanCommand({ TableName: idempotencyTable })))
-      .Items ?? []) {
-      await dynamo.db.send(
-        new DeleteCommand({ TableName: idempotencyTable, Key: { id: item.id } }),
-      );
-    }
-    const reused = await post({ items: [{ sku: 'tea', qty: 5 }] }, { 'Idempotency-Key': key });
+    const replay = await post(body, { 'Idempotency-Key': key });
+    const otherKey = await post(body, { 'Idempotency-Key': freshKey() });
 
+    expect(first.status).toBe(202);
     expect(replay.status).toBe(202);
     expect(replay.body.orderId).toBe(first.body.orderId);
     expect(replay.headers['idempotent-replayed']).toBe('true');
-    expect(reused.status).toBe(422);
-    expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(otherKey.status).toBe(422);
+    expect(otherKey.body.code).toBe('PRICE_MISMATCH');
+  });
+
+  it('frees a key whose guard expired (24 h): the same key then makes a new order', async () => {
+    const key = freshKey();
+    const first = await post({ items: [{ sku: 'tea', qty: 2 }] }, { 'Idempotency-Key': key });
+    const { Items } = await dynamo.db.send(
+      new ScanCommand({
+        TableName: ordersTable,
+        ConsistentRead: true,
+        FilterExpression: 'kind = :guard AND orderId = :order',
+        ExpressionAttributeValues: { ':guard': 'IDEMPOTENCY_GUARD', ':order': first.body.orderId },
+      }),
+    );
+    const [guard] = Items ?? [];
+    expect(guard?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 24 * 3600 - 60);
+    expect(guard?.expiresAt).toBeLessThanOrEqual(Date.now() / 1000 + 24 * 3600);
+    const live = await post({ items: [{ sku: 'tea', qty: 2 }] }, { 'Idempotency-Key': key });
+    await dynamo.db.send(
+      new UpdateCommand({
+        TableName: ordersTable,
+        Key: { pk: guard?.pk, sk: guard?.sk },
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 },
+      }),
+    );
+
+    const after = await post({ items: [{ sku: 'tea', qty: 5 }] }, { 'Idempotency-Key': key });
+
+    expect(live.body.orderId).toBe(first.body.orderId);
+    expect(after.status).toBe(202);
+    expect(after.body.orderId).not.toBe(first.body.orderId);
+    expect(after.headers['idempotent-replayed']).toBeUndefined();
   });
 
   it.each([
@@ -299,16 +339,12 @@ describe('Idempotency-Key', () => {
 });
 
 describe('rejected requests', () => {
-  let before: { orders: number; idempotency: number };
+  let before: number;
   beforeEach(async () => {
-    before = {
-      orders: await itemCount(ordersTable),
-      idempotency: await itemCount(idempotencyTable),
-    };
+    before = await itemCount(ordersTable);
   });
   const nothingWritten = async () => {
-    expect(await itemCount(ordersTable)).toBe(before.orders);
-    expect(await itemCount(idempotencyTable)).toBe(before.idempotency);
+    expect(await itemCount(ordersTable)).toBe(before);
   };
 
   it.each([
@@ -450,7 +486,7 @@ describe('the outbox transaction', () => {
         sagaId: orderId,
         data: { orderId, items: [{ sku: 'coffee', qty: 1 }], total: 500, currency: 'JPY' },
       }),
-      guard: { keyHash, orderId, requestHash: 'h' },
+      guard: { keyHash, orderId, requestHash: 'h', expiresAt: Math.floor(Date.now() / 1000) + 60 },
     };
   };
   const itemsOf = async (orderId: string) => {

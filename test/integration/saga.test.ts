@@ -10,6 +10,7 @@ import { DynamoInventoryStore } from '../../lambdas/inventory/inventory-store.js
 import { Inventory } from '../../lambdas/inventory/use-cases.js';
 import { DynamoPaymentStore } from '../../lambdas/payment/payment-store.js';
 import { Payments } from '../../lambdas/payment/use-cases.js';
+import { buildEvent, EVENT_SOURCES } from '../../lambdas/shared/events.js';
 import { catalogKey, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
 import { logger } from '../../lambdas/shared/powertools.js';
 import { parsePlacedOrder } from '../../lambdas/worker/domain.js';
@@ -26,6 +27,7 @@ let placeOrder: PlaceOrder;
 let readOrders: ReadOrders;
 let participants: InProcessParticipants;
 let saga: OrderSaga;
+let orderStore: DynamoSagaOrderStore;
 
 beforeAll(async () => {
   logger.setLogLevel('SILENT');
@@ -43,15 +45,18 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 beforeEach(() => {
-  participants = new InProcessParticipants(
+  participants = newParticipants();
+  orderStore = new DynamoSagaOrderStore(dynamo.db, tables.orders);
+  saga = newSaga(participants);
+});
+
+const newSaga = (port: InProcessParticipants) =>
+  new OrderSaga(port, orderStore, { compensationAttempts: 3, compensationBackoffMs: 1 });
+const newParticipants = () =>
+  new InProcessParticipants(
     new Inventory(new DynamoInventoryStore(dynamo.db, tables.inventory)),
     new Payments(new DynamoPaymentStore(dynamo.db, tables.payments), PAYMENT_LIMIT),
   );
-  saga = new OrderSaga(participants, new DynamoSagaOrderStore(dynamo.db, tables.orders), {
-    compensationAttempts: 3,
-    compensationBackoffMs: 1,
-  });
-});
 
 let skuCounter = 0;
 /** A fresh sku with a catalog price and stock on hand. */
@@ -79,7 +84,6 @@ async function place(sku: string, qty: number, lastAttempt = false): Promise<Sag
     idempotencyKey: `k-${sku}-${Math.random()}`,
     request: { items: [{ sku, qty }] },
     correlationId: `cid-${sku}`,
-    attemptId: 'a1',
   });
   const [placed] = await readOrders.getEvents(orderId);
   const order = parsePlacedOrder(placed?.data);
@@ -273,5 +277,106 @@ describe('order saga', () => {
 
     expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({ status: 'PENDING' });
     expect(participants.count('refund')).toBe(3);
+  });
+  it('once a delivery started failing the order, the next one compensates the same way and never confirms', async () => {
+    const sku = await newSku(500, 5);
+    // A delivery that reserved, marked the order failing, then crashed before undoing anything.
+    const other = await place(sku, 2);
+    await participants.inventory({
+      command: 'reserve',
+      orderId: other.order.orderId,
+      items: other.order.items,
+      correlationId: other.correlationId,
+    });
+    const plan = await orderStore.startFailing(other.order.orderId, {
+      reason: 'GAVE_UP',
+      compensate: ['refund', 'release'],
+    });
+    expect(plan).toEqual({ reason: 'GAVE_UP', compensate: ['refund', 'release'] });
+    const reservesBefore = participants.count('reserve');
+
+    const outcome = await saga.run(other, logger);
+
+    expect(outcome).toEqual({ result: 'FAILED', reason: 'GAVE_UP' });
+    expect(participants.count('reserve')).toBe(reservesBefore);
+    expect(participants.count('charge')).toBe(0);
+    expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
+    expect(await paymentOf(other.order.orderId)).toMatchObject({ status: 'VOIDED' });
+    expect(await eventTypes(other.order.orderId)).toEqual([
+      'order.placed.v1',
+      'payment.refunded.v1',
+      'inventory.released.v1',
+      'order.failed.v1',
+    ]);
+  });
+
+  it('a failing mark holds: the first plan wins, a failing order cannot be confirmed, a finished one cannot be marked', async () => {
+    const sku = await newSku(500, 5);
+    const input = await place(sku, 1);
+    const { orderId } = input.order;
+    const confirmed = {
+      status: 'CONFIRMED' as const,
+      steps: [],
+      event: buildEvent({
+        type: 'order.confirmed.v1',
+        source: EVENT_SOURCES.worker,
+        orderId,
+        correlationId: input.correlationId,
+        sagaId: input.sagaId,
+        data: { orderId, total: input.order.total, currency: input.order.currency },
+      }),
+    };
+
+    const first = await orderStore.startFailing(orderId, {
+      reason: 'GAVE_UP',
+      compensate: ['refund', 'release'],
+    });
+    const second = await orderStore.startFailing(orderId, {
+      reason: 'PAYMENT_DECLINED',
+      compensate: ['release'],
+    });
+    const confirmedWhileFailing = await orderStore.finish(orderId, confirmed);
+
+    expect(first).toEqual({ reason: 'GAVE_UP', compensate: ['refund', 'release'] });
+    expect(second).toEqual(first);
+    expect(confirmedWhileFailing).toBe(false);
+    expect(await readOrders.getOrder(orderId)).toMatchObject({ status: 'PENDING' });
+
+    const done = await place(sku, 1);
+    await saga.run(done, logger);
+    expect(
+      await orderStore.startFailing(done.order.orderId, {
+        reason: 'GAVE_UP',
+        compensate: ['release'],
+      }),
+    ).toBeUndefined();
+  });
+
+  it('a delivery giving up while another confirms the same order leaves it consistent either way', async () => {
+    const sku = await newSku(500, 40);
+    const inputs = await Promise.all(Array.from({ length: 8 }, () => place(sku, 1)));
+
+    await Promise.allSettled(
+      inputs.flatMap((input) => {
+        const givingUp = newParticipants();
+        givingUp.failNext.charge = 1;
+        return [
+          newSaga(newParticipants()).run(input, logger),
+          newSaga(givingUp).run({ ...input, lastAttempt: true }, logger),
+        ];
+      }),
+    );
+
+    let reserved = 0;
+    for (const { order } of inputs) {
+      const status = (await readOrders.getOrder(order.orderId)).status;
+      const payment = (await paymentOf(order.orderId))?.status;
+      expect([status, payment]).toSatisfy(
+        ([s, p]: [string, string | undefined]) =>
+          (s === 'CONFIRMED' && p === 'CHARGED') || (s === 'FAILED' && p !== 'CHARGED'),
+      );
+      if (status === 'CONFIRMED') reserved += 1;
+    }
+    expect(await stockOf(sku)).toEqual({ available: 40 - reserved, reserved });
   });
 });

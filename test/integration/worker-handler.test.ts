@@ -25,7 +25,7 @@ let sqs: LocalSqs;
 let invokeServer: Server;
 let sqsClient: SQSClient;
 let queueUrl: string;
-let tables: Record<'orders' | 'inventory' | 'payments' | 'idempotency', string>;
+let tables: Record<'orders' | 'inventory' | 'payments', string>;
 let worker: WorkerHandler;
 const functions: Record<string, Handler> = {};
 const invocations: { name: string; command: string }[] = [];
@@ -42,7 +42,6 @@ beforeAll(async () => {
     orders: await dynamo.createTable('orders'),
     inventory: await dynamo.createTable('inventory'),
     payments: await dynamo.createTable('payments'),
-    idempotency: await dynamo.createIdempotencyTable(),
   };
   queueUrl = sqs.createQueue('orders').queueUrl;
   invokeServer = createServer((req, res) => {
@@ -81,7 +80,6 @@ beforeAll(async () => {
     ORDERS_TABLE_NAME: tables.orders,
     INVENTORY_TABLE_NAME: tables.inventory,
     PAYMENTS_TABLE_NAME: tables.payments,
-    IDEMPOTENCY_TABLE_NAME: tables.idempotency,
     ORDERS_QUEUE_URL: queueUrl,
     INVENTORY_FUNCTION_NAME: 'inventory',
     PAYMENT_FUNCTION_NAME: 'payment',

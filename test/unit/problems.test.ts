@@ -2,7 +2,6 @@ import { MethodNotAllowedError, NotFoundError } from '@aws-lambda-powertools/eve
 import { describe, expect, it } from 'vitest';
 import {
   BodyTooLargeError,
-  IdempotencyKeyInFlightError,
   IdempotencyKeyInvalidError,
   IdempotencyKeyMissingError,
   IdempotencyKeyReusedError,
@@ -28,7 +27,6 @@ describe('toProblem', () => {
     [new OrderNotFoundError('x'), 404, 'ORDER_NOT_FOUND'],
     [new NotFoundError('x'), 404, 'NOT_FOUND'],
     [new MethodNotAllowedError('x'), 405, 'METHOD_NOT_ALLOWED'],
-    [new IdempotencyKeyInFlightError('x'), 409, 'IDEMPOTENCY_KEY_IN_FLIGHT'],
     [new BodyTooLargeError('x'), 413, 'BODY_TOO_LARGE'],
     [new UnknownSkuError(['tea']), 422, 'UNKNOWN_SKU'],
     [new PriceMismatchError([{ sku: 'tea', stated: 1, catalog: 2 }]), 422, 'PRICE_MISMATCH'],
