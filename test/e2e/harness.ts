@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -15,6 +16,7 @@ import {
   type LogLine,
   startLocalCloud,
 } from '../../local/cloud.js';
+import { faultContext, synthesize } from '../../local/template/synth.js';
 import { assertMatchesOpenApi, assertValidCloudEvent } from '../support/contracts.js';
 
 /** A JSON HTTP answer as the tests look at it. */
@@ -100,18 +102,62 @@ export interface E2eCloud {
   stop(): Promise<void>;
 }
 
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Everything a synth reads besides its context: the stack, the functions it bundles, the deps. */
+const SYNTH_INPUTS = ['lib', 'lambdas', 'package-lock.json', 'tsconfig.json', 'local/template'];
+
+function filesUnder(entry: string): string[] {
+  const full = path.join(REPO_ROOT, entry);
+  if (!fs.statSync(full).isDirectory()) return [entry];
+  return fs
+    .readdirSync(full, { recursive: true, withFileTypes: true })
+    .filter((dirent) => dirent.isFile())
+    .map((dirent) => path.relative(REPO_ROOT, path.join(dirent.parentPath, dirent.name)))
+    .sort();
+}
+
+/**
+ * The cloud assembly of lib/app.ts for this context, synthesized once per source hash and
+ * context into .cache/e2e-synth/ and reused: a synth (cdk-nag and five esbuild bundles) is
+ * most of a cloud's start, and the e2e files ask for the same template again and again.
+ */
+async function cachedAssembly(context: Record<string, unknown>): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of SYNTH_INPUTS.flatMap(filesUnder)) {
+    hash
+      .update(`${file}\0`)
+      .update(fs.readFileSync(path.join(REPO_ROOT, file)))
+      .update('\0');
+  }
+  hash.update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))));
+  const dir = path.join(REPO_ROOT, '.cache', 'e2e-synth', hash.digest('hex').slice(0, 20));
+  if (fs.existsSync(path.join(dir, 'manifest.json'))) return dir;
+  // Synthesize beside it and rename, so a reader never sees half an assembly.
+  const building = `${dir}.${process.pid}.${randomUUID().slice(0, 8)}`;
+  await synthesize({ outdir: building, context });
+  try {
+    fs.renameSync(building, dir);
+  } catch (error) {
+    if (!fs.existsSync(path.join(dir, 'manifest.json'))) throw error;
+    fs.rmSync(building, { recursive: true, force: true });
+  }
+  return dir;
+}
+
 /** Starts a whole local cloud on free ports, quiet, with its state in a temporary folder. */
 export async function startE2eCloud(
   options: { faults?: FaultOptions; quiet?: boolean; context?: Record<string, unknown> } = {},
 ): Promise<E2eCloud> {
+  const assemblyDir = await cachedAssembly({
+    ...options.context,
+    ...faultContext(options.faults ?? {}),
+  });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-e2e-'));
   const lines: LogLine[] = [];
   const cloud = await startLocalCloud({
     port: 0,
     stateDir,
-    outdir: path.join(stateDir, 'cdk.out'),
-    faults: options.faults,
-    ...(options.context ? { context: options.context } : {}),
+    assemblyDir,
     console: false,
     onLog: (line) => lines.push(line),
   });

