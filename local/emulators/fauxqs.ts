@@ -12,6 +12,18 @@ interface SqsStore {
   inspectQueue(name: string): FauxqsInspection | undefined;
 }
 
+/** The fields of fauxqs's (unexported) SqsQueue that hold messages with a deadline. */
+interface TimedQueue {
+  inflightMessages: Map<string, { visibilityDeadline: number }>;
+  delayedMessages: Array<{ delayUntil?: number }>;
+  fifoDelayed: Map<string, Array<{ delayUntil?: number }>>;
+  pollWaiters: unknown[];
+  pollTimer?: ReturnType<typeof setTimeout>;
+  processTimers(): void;
+  startPollTimerIfNeeded(): void;
+  stopPollTimerIfEmpty(): void;
+}
+
 /** What fauxqs reports about a queue and its messages. */
 export type FauxqsInspection = NonNullable<
   ReturnType<import('fauxqs').FauxqsServer['inspectQueue']>
@@ -38,6 +50,68 @@ async function importDist<T>(dist: string, file: string): Promise<T> {
   return (await import(pathToFileURL(path.join(dist, file)).href)) as T;
 }
 
+/** The earliest time a delayed message becomes visible or an in-flight one visible again. */
+function nextDeadline(queue: TimedQueue): number | undefined {
+  let next = Number.POSITIVE_INFINITY;
+  for (const entry of queue.inflightMessages.values())
+    next = Math.min(next, entry.visibilityDeadline);
+  for (const message of queue.delayedMessages) next = Math.min(next, message.delayUntil ?? 0);
+  for (const group of queue.fifoDelayed.values())
+    for (const message of group) next = Math.min(next, message.delayUntil ?? 0);
+  return Number.isFinite(next) ? next : undefined;
+}
+
+/** (Re)arms one timer at the queue's next deadline while a receive waits; none otherwise. */
+function armDeadlineTimer(queue: TimedQueue): void {
+  if (queue.pollTimer) clearTimeout(queue.pollTimer);
+  queue.pollTimer = undefined;
+  if (queue.pollWaiters.length === 0) return;
+  const next = nextDeadline(queue);
+  if (next === undefined) return;
+  queue.pollTimer = setTimeout(
+    () => {
+      queue.pollTimer = undefined;
+      queue.processTimers(); // wakes the waiters when a message became visible
+      armDeadlineTimer(queue);
+    },
+    Math.max(0, next - Date.now() + 1),
+  );
+}
+
+const patched = new WeakSet<object>();
+
+/**
+ * fauxqs re-checks every queue with a waiting receive every 20 ms (a `setInterval` for as
+ * long as a long poll lasts: 50 wake-ups a second per poller, most of an idle local cloud's
+ * CPU). The same semantics with one timer at the next deadline: a waiting receive is woken
+ * when a message arrives (fauxqs does that itself), when a delayed message's delay ends or
+ * when an in-flight message's visibility timeout expires. Every method that sets a deadline
+ * re-arms the timer.
+ */
+function wakeAtDeadlines(prototype: TimedQueue & Record<string, unknown>): void {
+  if (patched.has(prototype)) return;
+  patched.add(prototype);
+  prototype.startPollTimerIfNeeded = function (this: TimedQueue) {
+    armDeadlineTimer(this);
+  };
+  prototype.stopPollTimerIfEmpty = function (this: TimedQueue) {
+    if (this.pollWaiters.length === 0 && this.pollTimer) {
+      clearTimeout(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+  };
+  for (const name of ['enqueue', 'dequeue', 'dequeueFifo', 'changeVisibility']) {
+    const original = prototype[name];
+    if (typeof original !== 'function')
+      throw new Error(`fauxqs: SqsQueue.${name} is gone (fauxqs changed; see fauxqs.ts)`);
+    prototype[name] = function (this: TimedQueue, ...args: unknown[]) {
+      const result = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (this.pollWaiters.length > 0) armDeadlineTimer(this);
+      return result;
+    };
+  }
+}
+
 /**
  * Starts fauxqs with its own stores, so that queue URLs are `http://127.0.0.1:PORT/…`.
  * `startFauxqs` hard-codes `sqs.us-east-1.localhost` URLs; the SDK sends a request to a
@@ -46,7 +120,11 @@ async function importDist<T>(dist: string, file: string): Promise<T> {
  */
 export async function startEmbeddedFauxqs(port: number): Promise<EmbeddedFauxqs> {
   const dist = fauxqsDist();
-  const { SqsStore } = await importDist<{ SqsStore: new () => SqsStore }>(dist, 'sqs/sqsStore.js');
+  const { SqsStore, SqsQueue } = await importDist<{
+    SqsStore: new () => SqsStore;
+    SqsQueue: { prototype: TimedQueue & Record<string, unknown> };
+  }>(dist, 'sqs/sqsStore.js');
+  wakeAtDeadlines(SqsQueue.prototype);
   const { SnsStore } = await importDist<{ SnsStore: new () => unknown }>(dist, 'sns/snsStore.js');
   const { S3Store } = await importDist<{ S3Store: new () => unknown }>(dist, 's3/s3Store.js');
   const sqsStore = new SqsStore();

@@ -1,0 +1,95 @@
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EmbeddedFauxqs, startEmbeddedFauxqs } from '../../local/emulators/fauxqs.js';
+
+let fauxqs: EmbeddedFauxqs;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  fauxqs = await startEmbeddedFauxqs(0);
+  sqs = new SQSClient({
+    endpoint: fauxqs.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+});
+afterAll(async () => {
+  sqs.destroy();
+  await fauxqs.stop();
+});
+
+/** A long poll of up to 10 s; resolves with what it got and how long it waited. */
+async function longPoll(url: string): Promise<{ bodies: string[]; waitedMs: number }> {
+  const started = Date.now();
+  const { Messages } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 10, MaxNumberOfMessages: 10 }),
+  );
+  return { bodies: (Messages ?? []).map((m) => m.Body ?? ''), waitedMs: Date.now() - started };
+}
+
+describe('the embedded fauxqs, waking waiting receives at deadlines instead of every 20 ms', () => {
+  it('hands a waiting receive a message whose visibility timeout expires while it waits', async () => {
+    const { url } = fauxqs.createQueue('wake-visibility', { VisibilityTimeout: '1' });
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'again' }));
+    const first = await longPoll(url);
+    expect(first.bodies).toEqual(['again']);
+
+    const second = await longPoll(url);
+
+    expect(second.bodies).toEqual(['again']);
+    expect(second.waitedMs).toBeGreaterThanOrEqual(700);
+    expect(second.waitedMs).toBeLessThan(3_000);
+  });
+
+  it('hands a waiting receive a delayed message sent after the receive began, once its delay ends', async () => {
+    const { url } = fauxqs.createQueue('wake-delay', {});
+    const waiting = longPoll(url);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'late', DelaySeconds: 1 }));
+
+    const { bodies, waitedMs } = await waiting;
+
+    expect(bodies).toEqual(['late']);
+    expect(waitedMs).toBeGreaterThanOrEqual(1_000);
+    expect(waitedMs).toBeLessThan(3_500);
+  });
+
+  it('re-arms for a visibility timeout shortened while a receive waits', async () => {
+    const { url } = fauxqs.createQueue('wake-change', { VisibilityTimeout: '30' });
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'changed' }));
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
+    const handle = Messages?.[0]?.ReceiptHandle;
+    expect(handle).toBeDefined();
+    const waiting = longPoll(url);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: url,
+        ReceiptHandle: handle,
+        VisibilityTimeout: 1,
+      }),
+    );
+
+    const { bodies, waitedMs } = await waiting;
+
+    expect(bodies).toEqual(['changed']);
+    expect(waitedMs).toBeLessThan(3_500);
+  });
+
+  it('wakes a waiting receive at once when a message is sent', async () => {
+    const { url } = fauxqs.createQueue('wake-send', {});
+    const waiting = longPoll(url);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'now' }));
+
+    const { bodies, waitedMs } = await waiting;
+
+    expect(bodies).toEqual(['now']);
+    expect(waitedMs).toBeLessThan(1_500);
+  });
+});
