@@ -17,6 +17,9 @@ import type { EventSourceDef } from '../template/stack.js';
 import { readBatchResponse } from './batch-response.js';
 import { type Pattern, parseFilterCriteria, passesFilters } from './filter.js';
 
+/** How often the shards are listed again while none closes. */
+const DISCOVERY_INTERVAL_MS = 60_000;
+
 /** A record as Lambda hands it to a function in a DynamoDB stream event. */
 export interface StreamLambdaRecord {
   eventID: string;
@@ -107,6 +110,8 @@ export class DynamoStreamSource {
   private readonly startingPosition: ShardIteratorType;
   private readonly onFailureArn?: string;
   private readonly filters: Pattern[];
+  /** Set when a shard's iterator ended since the last DescribeStream. */
+  private shardClosed = false;
 
   constructor(
     readonly def: EventSourceDef,
@@ -150,10 +155,14 @@ export class DynamoStreamSource {
     while (!signal.aborted) {
       let busy = false;
       try {
+        // A child shard appears when its parent closes: look for shards then (and while
+        // every shard is closed), else once a minute, not a DescribeStream every 5 s.
         if (
-          Date.now() - lastDiscovery > 5_000 ||
+          this.shardClosed ||
+          Date.now() - lastDiscovery > DISCOVERY_INTERVAL_MS ||
           [...this.shards.values()].every((s) => s.closed)
         ) {
+          this.shardClosed = false;
           await this.discoverShards();
           lastDiscovery = Date.now();
         }
@@ -234,7 +243,10 @@ export class DynamoStreamSource {
           new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
         );
         shard.iterator = response.NextShardIterator;
-        if (!shard.iterator) shard.closed = true;
+        if (!shard.iterator) {
+          shard.closed = true;
+          this.shardClosed = true;
+        }
         const records = (response.Records ?? []).map((r) => toStreamRecord(r, this.streamArn));
         read = records.length;
         if (records.length > 0 && shard.buffer.length === 0) shard.bufferSince = Date.now();
@@ -246,6 +258,7 @@ export class DynamoStreamSource {
       }
     } else if (!shard.iterator) {
       shard.closed = true;
+      this.shardClosed = true;
     }
     const windowOver = Date.now() - shard.bufferSince >= this.windowMs;
     while (
