@@ -6,7 +6,7 @@ import {
   LOCAL_REGION_CONFIG,
   localCredentials,
 } from './emulators/credentials.js';
-import { DynamoDbService } from './emulators/dynamodb.js';
+import { type DynamoDbLaunch, DynamoDbService, launchDynamoDbLocal } from './emulators/dynamodb.js';
 import { SqsService } from './emulators/sqs.js';
 import { SsmService } from './emulators/ssm.js';
 import { HttpApiService } from './http/http-api.js';
@@ -159,15 +159,40 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       `port ${port} is in use: stop the other process or run \`PORT=${port + 1} npm start\``,
     );
   }
+  const persistDir = options.persist ? stateDir : undefined;
+  // The JVM takes seconds to start and needs no template: it starts while the app synthesizes.
+  const launched = launchDynamoDbLocal(persistDir ? path.join(persistDir, 'dynamodb') : undefined);
+  launched.catch(() => undefined);
+  try {
+    return await startWith(options, stateDir, port, step, persistDir, launched);
+  } catch (error) {
+    // Stops the JVM when the start failed before DynamoDbService owned it (a synth error).
+    (await launched.catch(() => undefined))?.child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+async function startWith(
+  options: LocalCloudOptions,
+  stateDir: string,
+  port: number,
+  step: (message: string) => void,
+  persistDir: string | undefined,
+  launched: Promise<DynamoDbLaunch>,
+): Promise<LocalCloud> {
   let assemblyDir = options.assemblyDir;
   if (!assemblyDir) {
     const t0 = performance.now();
-    assemblyDir = await synthesize({
+    const synth = await synthesize({
       outdir: options.outdir ?? 'cdk.out',
       context: { ...options.context, ...faultContext(options.faults ?? {}) },
     });
+    assemblyDir = synth.directory;
+    const shown = path.relative(process.cwd(), assemblyDir) || assemblyDir;
     step(
-      `synthesized ${path.relative(process.cwd(), assemblyDir) || assemblyDir} (${Math.round(performance.now() - t0)} ms)`,
+      synth.reused
+        ? `reused ${shown}: synthesized from these sources and context (${Math.round(performance.now() - t0)} ms)`
+        : `synthesized ${shown} (${Math.round(performance.now() - t0)} ms)`,
     );
   }
   const stack = new LocalStack(loadStack(assemblyDir, options.stackName));
@@ -183,8 +208,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     console: options.console !== false,
   });
   if (options.onLog) logs.on('line', options.onLog);
-  const persistDir = options.persist ? stateDir : undefined;
   const dynamodb = new DynamoDbService({
+    launched,
     tables: stack.tables(),
     ...(persistDir ? { dbPath: path.join(persistDir, 'dynamodb') } : {}),
     onStream: (logicalId, arn) => stack.runtime.streamArns.set(logicalId, arn),

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -60,23 +62,101 @@ type BuildApp = (options: { outdir?: string; context?: Record<string, unknown> }
   synth(): { directory: string };
 };
 
+/** What the synth reads besides node_modules (whose versions package-lock.json pins). */
+const SYNTH_INPUTS = [
+  'lib',
+  'lambdas',
+  'bin',
+  'cdk.json',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+];
+/** Where a synth records what it was made from, inside its cloud assembly. */
+const STAMP_FILE = '.mini-ec-synth.json';
+
+/** Every input file's path, size and mtime, in order (a deleted or added file changes it too). */
+function inputListing(root: string): string[] {
+  const lines: string[] = [];
+  const visit = (relative: string) => {
+    const full = path.join(root, relative);
+    if (!existsSync(full)) return;
+    const stat = statSync(full);
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(full).sort()) {
+        if (entry !== 'node_modules') visit(path.join(relative, entry));
+      }
+    } else {
+      lines.push(`${relative} ${stat.size} ${stat.mtimeMs}`);
+    }
+  };
+  for (const input of SYNTH_INPUTS) visit(input);
+  return lines;
+}
+
+/** The assembly's own files as written (a `cdk synth` run in between changes them). */
+function assemblyListing(outdir: string): string[] | undefined {
+  const manifest = path.join(outdir, 'manifest.json');
+  if (!existsSync(manifest)) return undefined;
+  return readdirSync(outdir)
+    .filter((f) => f === 'manifest.json' || f.endsWith('.template.json'))
+    .sort()
+    .map((f) => {
+      const stat = statSync(path.join(outdir, f));
+      return `${f} ${stat.size} ${stat.mtimeMs}`;
+    });
+}
+
+function sourcesHash(root: string, context: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(JSON.stringify(context))
+    .update(`${process.env.CDK_DEFAULT_ACCOUNT ?? ''} ${process.env.CDK_DEFAULT_REGION ?? ''}\n`)
+    .update(inputListing(root).join('\n'))
+    .digest('hex');
+}
+
 /**
  * Synthesizes the project's CDK app (lib/app.ts `buildApp`) into `outdir`, with asset
- * metadata on (the local cloud finds each function's bundle through it). Returns the
- * cloud assembly directory.
+ * metadata on (the local cloud finds each function's bundle through it), unless `outdir`
+ * holds this very synth already: same context, no input file (lib, lambdas, bin, cdk.json,
+ * package files, tsconfig) added, removed or changed since, assembly untouched. Returns the
+ * cloud assembly directory and whether it was reused.
  */
 export async function synthesize(options: {
   outdir: string;
   context?: Record<string, unknown>;
   appModule?: string;
-}): Promise<string> {
+}): Promise<{ directory: string; reused: boolean }> {
   const modulePath = options.appModule ?? path.resolve('lib', 'app.ts');
+  const context = { 'aws:cdk:enable-asset-metadata': true, ...options.context };
+  const outdir = path.resolve(options.outdir);
+  const stampFile = path.join(outdir, STAMP_FILE);
+  const root = path.dirname(path.dirname(modulePath));
+  const sources = `${modulePath}\n${sourcesHash(root, context)}`;
+  if (existsSync(stampFile)) {
+    const stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as {
+      sources?: string;
+      assembly?: string[];
+    };
+    if (
+      stamp.sources === sources &&
+      JSON.stringify(stamp.assembly) === JSON.stringify(assemblyListing(outdir))
+    ) {
+      return { directory: outdir, reused: true };
+    }
+  }
   const module = (await import(pathToFileURL(modulePath).href)) as { buildApp?: BuildApp };
   if (typeof module.buildApp !== 'function')
     throw new Error(`${modulePath} does not export buildApp`);
-  const app = module.buildApp({
-    outdir: path.resolve(options.outdir),
-    context: { 'aws:cdk:enable-asset-metadata': true, ...options.context },
-  });
-  return app.synth().directory;
+  const app = module.buildApp({ outdir, context });
+  const directory = app.synth().directory;
+  // Hashed again: an input saved during the synth makes the next start synthesize anew.
+  const after = `${modulePath}\n${sourcesHash(root, context)}`;
+  if (after === sources) {
+    writeFileSync(
+      path.join(directory, STAMP_FILE),
+      `${JSON.stringify({ sources, assembly: assemblyListing(directory) })}\n`,
+    );
+  }
+  return { directory, reused: false };
 }
