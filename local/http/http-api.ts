@@ -127,8 +127,7 @@ export class HttpApiService implements Service {
           ? jsonResponse(500, { message: 'Internal Server Error' })
           : mapHttpApiResult(result.payload),
       (error: unknown) =>
-        // A payload over Lambda's 6 MB: API Gateway answers 413 without calling the function;
-        // a throttled function (TooManyRequestsError), like any failed call, is its 500.
+        // A payload over Lambda's 6 MB: API Gateway answers 413 without calling the function.
         error instanceof RequestTooLargeError
           ? jsonResponse(413, { message: 'Request Entity Too Large' })
           : jsonResponse(500, { message: 'Internal Server Error' }),

@@ -5,7 +5,6 @@ import {
   MAX_ASYNC_PAYLOAD_BYTES,
   MAX_SYNC_PAYLOAD_BYTES,
   RequestTooLargeError,
-  TooManyRequestsError,
 } from '../invoke/invoke.js';
 import { sleep } from '../ports.js';
 import type { Service } from '../service.js';
@@ -147,8 +146,6 @@ export class LambdaApiService implements Service {
         return sendError(response, 404, error.name, error.message);
       if (error instanceof RequestTooLargeError)
         return sendError(response, 413, error.name, error.message);
-      if (error instanceof TooManyRequestsError)
-        return sendError(response, 429, error.name, error.message);
       throw error;
     }
   }
@@ -160,18 +157,10 @@ export class LambdaApiService implements Service {
     requestId: string,
   ): Promise<void> {
     for (let attempt = 0; attempt <= ASYNC_RETRIES && !this.stopping; attempt++) {
-      const result = await invoker
-        .invoke(name, payload, { requestId, maxPayloadBytes: MAX_ASYNC_PAYLOAD_BYTES })
-        .catch((error: unknown) => {
-          if (error instanceof TooManyRequestsError) return undefined;
-          throw error;
-        });
-      // Lambda keeps a throttled event queued and tries again; a throttle is not an attempt.
-      if (result === undefined) {
-        attempt--;
-        await sleep(1000);
-        continue;
-      }
+      const result = await invoker.invoke(name, payload, {
+        requestId,
+        maxPayloadBytes: MAX_ASYNC_PAYLOAD_BYTES,
+      });
       if (!result.functionError) return;
       await sleep(1000 * 2 ** attempt);
     }

@@ -17,11 +17,6 @@ export class RequestTooLargeError extends Error {
   override readonly name = 'RequestTooLargeException';
 }
 
-/** The function had no free instance for as long as its timeout (Lambda's 429 throttle). */
-export class TooManyRequestsError extends Error {
-  override readonly name = 'TooManyRequestsException';
-}
-
 /** The result of one invocation through the invoke path. */
 export interface InvokeResult {
   readonly requestId: string;
@@ -129,8 +124,6 @@ export class Invoker {
       clientContext: options.clientContext,
     });
     const durationMs = performance.now() - started;
-    if (!outcome.ok && outcome.throttled)
-      throw new TooManyRequestsError(outcome.error.errorMessage);
     if (outcome.ok && Buffer.byteLength(outcome.payload) <= MAX_SYNC_PAYLOAD_BYTES) {
       for (const hook of this.afterInvoke) hook(fn, payload);
       return {

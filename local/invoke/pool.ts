@@ -18,13 +18,7 @@ export interface LambdaError {
 /** What one invocation of a function instance ended with. */
 export type InstanceOutcome =
   | { readonly ok: true; readonly payload: string }
-  | {
-      readonly ok: false;
-      readonly error: LambdaError;
-      readonly timedOut?: boolean;
-      /** No instance became free within the function's timeout: the function did not run. */
-      readonly throttled?: boolean;
-    };
+  | { readonly ok: false; readonly error: LambdaError; readonly timedOut?: boolean };
 
 /** One invocation sent to an instance. */
 export interface InstanceRequest {
@@ -200,19 +194,14 @@ export interface PoolOptions {
   readonly onOutput: OutputListener;
 }
 
-/** What a waiting invocation is handed: an instance, or nothing (stopping or waited too long). */
-type Waiter = (instance: FunctionInstance | undefined) => void;
-
 /**
  * The instances of one function: spawned on demand, reused when idle, at most
- * `maxInstances`; further invocations wait for a free one, for at most the function's
- * timeout, and are then throttled (TooManyRequestsException), as Lambda refuses a
- * synchronous invocation it has no concurrency for.
+ * `maxInstances`; further invocations wait for a free one.
  */
 export class FunctionPool {
   private readonly idle: FunctionInstance[] = [];
   private readonly all = new Set<FunctionInstance>();
-  private readonly waiting: Waiter[] = [];
+  private readonly waiting: Array<(instance: FunctionInstance | undefined) => void> = [];
   private closed = false;
   private readonly maxInstances: number;
 
@@ -226,16 +215,6 @@ export class FunctionPool {
   /** Runs one invocation on an idle or new instance. */
   async invoke(request: InstanceRequest): Promise<InstanceOutcome> {
     const instance = await this.acquire();
-    if (!instance && !this.closed) {
-      return {
-        ok: false,
-        throttled: true,
-        error: lambdaError(
-          'TooManyRequestsException',
-          `Rate Exceeded. (every instance of ${this.fn.name} stayed busy for its ${this.fn.timeoutSeconds} s timeout)`,
-        ),
-      };
-    }
     if (!instance)
       return { ok: false, error: lambdaError('ServiceException', 'the local cloud is stopping') };
     try {
@@ -276,18 +255,7 @@ export class FunctionPool {
       this.all.delete(idle);
     }
     if (this.all.size < this.maxInstances) return Promise.resolve(this.spawn());
-    return new Promise((resolve) => {
-      const waiter: Waiter = (instance) => {
-        clearTimeout(timer);
-        resolve(instance);
-      };
-      const timer = setTimeout(() => {
-        const index = this.waiting.indexOf(waiter);
-        if (index >= 0) this.waiting.splice(index, 1);
-        resolve(undefined);
-      }, this.fn.timeoutSeconds * 1000);
-      this.waiting.push(waiter);
-    });
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   private spawn(): FunctionInstance {

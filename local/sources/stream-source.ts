@@ -10,7 +10,7 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type Invoker, TooManyRequestsError } from '../invoke/invoke.js';
+import type { Invoker } from '../invoke/invoke.js';
 import { sleep } from '../ports.js';
 import { LOCAL_REGION } from '../template/intrinsics.js';
 import type { EventSourceDef } from '../template/stack.js';
@@ -284,17 +284,7 @@ export class DynamoStreamSource {
     let pending = records;
     let attempts = attemptsSoFar;
     while (pending.length > 0 && !this.abort.signal.aborted) {
-      const result = await this.deps.invoker
-        .invoke(this.def.functionName, { Records: pending })
-        .catch((error: unknown) => {
-          if (error instanceof TooManyRequestsError) return undefined;
-          throw error;
-        });
-      // Lambda retries a throttled batch, in order, without counting it as an attempt.
-      if (result === undefined) {
-        await sleep(1000, this.abort.signal);
-        continue;
-      }
+      const result = await this.deps.invoker.invoke(this.def.functionName, { Records: pending });
       const outcome = result.functionError
         ? ({ kind: 'failure', reason: result.error?.errorMessage ?? 'function error' } as const)
         : readBatchResponse(
