@@ -1,10 +1,12 @@
 /**
  * The orders table as the saga uses it (DynamoDB adapter of SagaOrderStore): the final status
- * change is one transaction with its event item and its steps' event items.
+ * change is one transaction with its event item and its steps' event items; each event type is
+ * written once per order, whoever writes it first.
  */
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -91,48 +93,73 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
     }
   }
 
+  async recordSteps(steps: CloudEvent[]): Promise<void> {
+    await Promise.all(
+      steps.map(async (event) => {
+        try {
+          await this.db.send(new PutCommand(this.putNewEvent(event)));
+        } catch (error) {
+          if (isConditionFailure(error)) return; // recorded by an earlier delivery: once per type
+          throw new OrderStoreUnavailableError(`recording ${event.type} failed`, { cause: error });
+        }
+      }),
+    );
+  }
+
   async finish(orderId: string, state: FinalState): Promise<boolean> {
     const reason = state.status === 'FAILED' ? state.reason : undefined;
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: orderKey(orderId),
-                UpdateExpression: `SET #status = :status, updatedAt = :now${reason ? ', reason = :reason' : ''} REMOVE failing`,
-                // A failing order can only end FAILED.
-                ConditionExpression:
-                  state.status === 'CONFIRMED'
-                    ? '#status = :pending AND attribute_not_exists(failing)'
-                    : '#status = :pending',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':status': state.status,
-                  ':pending': 'PENDING',
-                  ':now': state.event.time,
-                  ...(reason ? { ':reason': reason } : {}),
-                },
-              },
-            },
-            ...[...state.steps, state.event].map((event) => ({
-              Put: {
-                TableName: this.tableName,
-                Item: eventItem(event),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            })),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (cancellationCodes(error)?.includes('ConditionalCheckFailed')) return false;
-      throw new OrderStoreUnavailableError(`moving the order to ${state.status} failed`, {
-        cause: error,
-      });
+    const update = {
+      Update: {
+        TableName: this.tableName,
+        Key: orderKey(orderId),
+        UpdateExpression: `SET #status = :status, updatedAt = :now${reason ? ', reason = :reason' : ''} REMOVE failing`,
+        // A failing order can only end FAILED.
+        ConditionExpression:
+          state.status === 'CONFIRMED'
+            ? '#status = :pending AND attribute_not_exists(failing)'
+            : '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': state.status,
+          ':pending': 'PENDING',
+          ':now': state.event.time,
+          ...(reason ? { ':reason': reason } : {}),
+        },
+      },
+    };
+    let events = [...state.steps, state.event];
+    // Each round either commits, or learns that the order is finished, or drops at least one
+    // event an earlier delivery recorded already (its type is in the timeline once).
+    for (;;) {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [update, ...events.map((event) => ({ Put: this.putNewEvent(event) }))],
+          }),
+        );
+        return true;
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        const [orderCode, ...eventCodes] = codes ?? [];
+        if (orderCode === 'ConditionalCheckFailed') return false;
+        const fresh = events.filter((_, i) => eventCodes[i] !== 'ConditionalCheckFailed');
+        if (!codes || fresh.length === events.length) {
+          throw new OrderStoreUnavailableError(`moving the order to ${state.status} failed`, {
+            cause: error,
+          });
+        }
+        events = fresh;
+      }
     }
+  }
+
+  /** The Put of an event item that is not there yet. */
+  private putNewEvent(event: CloudEvent) {
+    return {
+      TableName: this.tableName,
+      Item: eventItem(event),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
   }
 }
 

@@ -47,6 +47,8 @@ export interface SagaOrderStore {
    * and the chaos report show); ignored when the order is no longer PENDING.
    */
   recordFailedAttempt(orderId: string, error: string): Promise<void>;
+  /** Records steps' events ahead of the final write (an event type already recorded is kept). */
+  recordSteps(steps: CloudEvent[]): Promise<void>;
   /**
    * Marks a PENDING order as failing with this plan, unless a plan is there already; returns
    * the plan that holds (the one already there wins), or undefined when the order is no
@@ -55,8 +57,9 @@ export interface SagaOrderStore {
   startFailing(orderId: string, plan: FailPlan): Promise<FailPlan | undefined>;
   /**
    * Moves a PENDING order to its final status and writes its event and its steps' events, in
-   * one transaction. Returns false when the order was no longer PENDING (someone else finished
-   * it), or, for CONFIRMED, when it is failing.
+   * one transaction (events of a type recorded before are left as they are). Returns false
+   * when the order was no longer PENDING (someone else finished it), or, for CONFIRMED, when
+   * it is failing.
    */
   finish(orderId: string, state: FinalState): Promise<boolean>;
 }

@@ -104,23 +104,25 @@ export class OrderSaga {
       decision = GIVE_UP;
     }
     if (decision.next === 'confirm') return this.confirm(input, state, log);
-    const plan = await this.planFailure(orderId, decision, log);
+    const plan = await this.planFailure(orderId, decision, state, log);
     if (!plan) return { result: 'SKIPPED', status: 'FINISHED' };
     return this.fail(input, state, plan, log);
   }
 
   /**
-   * The plan that holds for failing the order: with something to undo, the order is marked
-   * failing first (or an earlier mark is adopted); undefined when it was finished meanwhile.
+   * The plan that holds for failing the order: with something to undo, the steps so far are
+   * recorded (a delivery that resumes the plan skips them) and the order is marked failing
+   * first, or an earlier mark is adopted; undefined when it was finished meanwhile.
    */
   private async planFailure(
     orderId: string,
-    decision: FailPlan,
+    { reason, compensate }: FailPlan,
+    state: RunState,
     log: Log,
   ): Promise<FailPlan | undefined> {
-    const plan = { reason: decision.reason, compensate: decision.compensate };
-    if (plan.compensate.length === 0) return plan;
-    const held = await this.store.startFailing(orderId, plan);
+    if (compensate.length === 0) return { reason, compensate };
+    await this.store.recordSteps(state.steps.splice(0));
+    const held = await this.store.startFailing(orderId, { reason, compensate });
     if (!held) log.info('order was finished meanwhile by another delivery: nothing to undo');
     return held;
   }

@@ -10,7 +10,12 @@ import { DynamoInventoryStore } from '../../lambdas/inventory/inventory-store.js
 import { Inventory } from '../../lambdas/inventory/use-cases.js';
 import { DynamoPaymentStore } from '../../lambdas/payment/payment-store.js';
 import { Payments } from '../../lambdas/payment/use-cases.js';
-import { buildEvent, EVENT_SOURCES } from '../../lambdas/shared/events.js';
+import {
+  buildEvent,
+  EVENT_SOURCES,
+  type EventData,
+  type EventType,
+} from '../../lambdas/shared/events.js';
 import { catalogKey, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
 import { logger } from '../../lambdas/shared/powertools.js';
 import { parsePlacedOrder } from '../../lambdas/worker/domain.js';
@@ -280,33 +285,75 @@ describe('order saga', () => {
   });
   it('once a delivery started failing the order, the next one compensates the same way and never confirms', async () => {
     const sku = await newSku(500, 5);
-    // A delivery that reserved, marked the order failing, then crashed before undoing anything.
-    const other = await place(sku, 2);
-    await participants.inventory({
-      command: 'reserve',
-      orderId: other.order.orderId,
-      items: other.order.items,
-      correlationId: other.correlationId,
-    });
-    const plan = await orderStore.startFailing(other.order.orderId, {
-      reason: 'GAVE_UP',
-      compensate: ['refund', 'release'],
-    });
-    expect(plan).toEqual({ reason: 'GAVE_UP', compensate: ['refund', 'release'] });
-    const reservesBefore = participants.count('reserve');
+    const input = await place(sku, 2, true);
+    // The first delivery reserves, fails to charge on its last attempt, marks the order
+    // failing and then cannot refund: the order stays PENDING, marked, for the next delivery.
+    const first = newParticipants();
+    first.failNext.charge = 1;
+    first.failNext.refund = 10;
+    await expect(newSaga(first).run(input, logger)).rejects.toBeInstanceOf(CompensationFailedError);
+    expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({ status: 'PENDING' });
+    expect(await stockOf(sku)).toEqual({ available: 3, reserved: 2 });
 
-    const outcome = await saga.run(other, logger);
+    const outcome = await saga.run({ ...input, lastAttempt: false }, logger);
 
     expect(outcome).toEqual({ result: 'FAILED', reason: 'GAVE_UP' });
-    expect(participants.count('reserve')).toBe(reservesBefore);
+    expect(participants.count('reserve')).toBe(0);
     expect(participants.count('charge')).toBe(0);
     expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
-    expect(await paymentOf(other.order.orderId)).toMatchObject({ status: 'VOIDED' });
-    expect(await eventTypes(other.order.orderId)).toEqual([
+    expect(await paymentOf(input.order.orderId)).toMatchObject({ status: 'VOIDED' });
+    // The first delivery's reservation stays in the timeline: it was recorded with the mark.
+    expect(await eventTypes(input.order.orderId)).toEqual([
       'order.placed.v1',
+      'inventory.reserved.v1',
       'payment.refunded.v1',
       'inventory.released.v1',
       'order.failed.v1',
+    ]);
+  });
+
+  it('finishes an order whose step events an earlier delivery recorded already, keeping one of each', async () => {
+    const sku = await newSku(500, 5);
+    const input = await place(sku, 1);
+    const { orderId } = input.order;
+    const event = <T extends EventType>(type: T, data: EventData[T]) =>
+      buildEvent({
+        type,
+        source: EVENT_SOURCES.worker,
+        orderId,
+        correlationId: input.correlationId,
+        sagaId: input.sagaId,
+        data,
+      });
+    const reserved = event('inventory.reserved.v1', { orderId });
+    await orderStore.recordSteps([reserved]);
+    await orderStore.recordSteps([reserved]);
+
+    const finished = await orderStore.finish(orderId, {
+      status: 'CONFIRMED',
+      steps: [
+        reserved,
+        event('payment.charged.v1', {
+          orderId,
+          paymentId: 'pay-1',
+          amount: input.order.total,
+          currency: input.order.currency,
+        }),
+      ],
+      event: event('order.confirmed.v1', {
+        orderId,
+        total: input.order.total,
+        currency: input.order.currency,
+      }),
+    });
+
+    expect(finished).toBe(true);
+    expect(await readOrders.getOrder(orderId)).toMatchObject({ status: 'CONFIRMED' });
+    expect(await eventTypes(orderId)).toEqual([
+      'order.placed.v1',
+      'inventory.reserved.v1',
+      'payment.charged.v1',
+      'order.confirmed.v1',
     ]);
   });
 
