@@ -103,45 +103,22 @@ export interface E2eCloud {
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Everything a synth reads besides its context: the stack, the functions it bundles, the deps. */
-const SYNTH_INPUTS = ['lib', 'lambdas', 'package-lock.json', 'tsconfig.json', 'local/template'];
-
-function filesUnder(entry: string): string[] {
-  const full = path.join(REPO_ROOT, entry);
-  if (!fs.statSync(full).isDirectory()) return [entry];
-  return fs
-    .readdirSync(full, { recursive: true, withFileTypes: true })
-    .filter((dirent) => dirent.isFile())
-    .map((dirent) => path.relative(REPO_ROOT, path.join(dirent.parentPath, dirent.name)))
-    .sort();
-}
-
 /**
- * The cloud assembly of lib/app.ts for this context, synthesized once per source hash and
- * context into .cache/e2e-synth/ and reused: a synth (cdk-nag and five esbuild bundles) is
- * most of a cloud's start, and the e2e files ask for the same template again and again.
+ * The cloud assembly of lib/app.ts for this context, in .cache/e2e-synth/ (one folder per
+ * context): a synth (cdk-nag and five esbuild bundles) is most of a cloud's start, and the
+ * e2e files ask for the same template again and again. `synthesize` reuses the folder while
+ * no source changed and synthesizes it anew when one did.
  */
 async function cachedAssembly(context: Record<string, unknown>): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of SYNTH_INPUTS.flatMap(filesUnder)) {
-    hash
-      .update(`${file}\0`)
-      .update(fs.readFileSync(path.join(REPO_ROOT, file)))
-      .update('\0');
-  }
-  hash.update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))));
-  const dir = path.join(REPO_ROOT, '.cache', 'e2e-synth', hash.digest('hex').slice(0, 20));
-  if (fs.existsSync(path.join(dir, 'manifest.json'))) return dir;
-  // Synthesize beside it and rename, so a reader never sees half an assembly.
-  const building = `${dir}.${process.pid}.${randomUUID().slice(0, 8)}`;
-  await synthesize({ outdir: building, context });
-  try {
-    fs.renameSync(building, dir);
-  } catch (error) {
-    if (!fs.existsSync(path.join(dir, 'manifest.json'))) throw error;
-    fs.rmSync(building, { recursive: true, force: true });
-  }
-  return dir;
+  const key = createHash('sha256')
+    .update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))))
+    .digest('hex')
+    .slice(0, 20);
+  const { directory } = await synthesize({
+    outdir: path.join(REPO_ROOT, '.cache', 'e2e-synth', key),
+    context,
+  });
+  return directory;
 }
 
 /** Starts a whole local cloud on free ports, quiet, with its state in a temporary folder. */
