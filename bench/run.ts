@@ -7,7 +7,7 @@
  * exists it runs the same burst against the seed's reference first, in the same run, and
  * prints the ratios. Targets 127.0.0.1 only; bounded in count and time.
  *
- *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --idle 30 --no-reference --json]
+ *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --idle 30 --no-reference --no-meter --json]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -17,7 +17,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Stores } from '../cli/stores.js';
 import { resolveTarget } from '../cli/target.js';
+import type { UsageSnapshot } from '../local/cloud.js';
+import { usageBetween } from '../local/meter/usage.js';
 import { freePort } from '../local/ports.js';
+import { CpuMeter, diff, sum } from './cpu-meter.js';
+import { percentile, printTable, type ReferenceResult, stats } from './report.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
@@ -27,6 +31,8 @@ const { values } = parseArgs({
     concurrent: { type: 'string', default: '100' },
     idle: { type: 'string', default: '30' },
     'no-reference': { type: 'boolean', default: false },
+    // DynamoDB requests are counted through the host's metering forwarder (local/meter/).
+    'no-meter': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -46,25 +52,7 @@ function bounded(raw: string | undefined, min: number, max: number, name: string
   return n;
 }
 
-function percentile(values: number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return Math.round(sorted[Math.max(0, index)]!);
-}
-const stats = (v: number[]) => ({
-  p50: percentile(v, 50),
-  p99: percentile(v, 99),
-  max: percentile(v, 100),
-});
-
 // ---- the reference, first, while nothing else runs ----------------------------------------
-interface ReferenceResult {
-  acceptedPerS: number;
-  convergedPerS: number;
-  e2eMs: { p50: number; p99: number };
-  cpuMsPerOrder: number;
-}
 let reference: ReferenceResult | undefined;
 if (!values['no-reference'] && fs.existsSync(referenceScript)) {
   say(`reference: ${N} orders from ${C} clients (bash ${referenceScript}) …`);
@@ -77,83 +65,6 @@ if (!values['no-reference'] && fs.existsSync(referenceScript)) {
   reference = JSON.parse(last) as ReferenceResult;
 }
 
-// ---- CPU of a process tree, from /proc ------------------------------------------------------
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-interface ProcInfo {
-  ppid: number;
-  cpuMs: number;
-}
-function readProc(pid: number): ProcInfo | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return {
-      ppid: Number(fields[1]),
-      cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Samples the CPU of every process under a root, keeping what each process used at most. */
-class CpuMeter {
-  private readonly seen = new Map<number, { group: string; cpuMs: number }>();
-  private timer?: NodeJS.Timeout;
-
-  constructor(
-    private readonly root: number,
-    private readonly groupOf: (pid: number) => string,
-  ) {}
-
-  sample(): void {
-    const procs = new Map<number, ProcInfo>();
-    for (const entry of fs.readdirSync('/proc')) {
-      const pid = Number(entry);
-      if (!Number.isInteger(pid)) continue;
-      const info = readProc(pid);
-      if (info) procs.set(pid, info);
-    }
-    const inTree = (pid: number): boolean => {
-      for (let p: number | undefined = pid, hops = 0; p && hops < 20; hops++) {
-        if (p === this.root) return true;
-        p = procs.get(p)?.ppid;
-      }
-      return false;
-    };
-    for (const [pid, info] of procs) {
-      if (!inTree(pid)) continue;
-      const known = this.seen.get(pid);
-      if (known) known.cpuMs = Math.max(known.cpuMs, info.cpuMs);
-      else this.seen.set(pid, { group: this.groupOf(pid), cpuMs: info.cpuMs });
-    }
-  }
-
-  start(intervalMs = 250): void {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), intervalMs);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.sample();
-  }
-
-  /** CPU ms per group so far. */
-  totals(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const { group, cpuMs } of this.seen.values()) out[group] = (out[group] ?? 0) + cpuMs;
-    return out;
-  }
-}
-function diff(after: Record<string, number>, before: Record<string, number>) {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after)) out[k] = v - (before[k] ?? 0);
-  return out;
-}
-const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
-
 // ---- the local cloud's host, as `npm start` runs it -----------------------------------------
 const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-bench-'));
 const port = await freePort();
@@ -161,7 +72,17 @@ say(`local cloud: starting (state in ${stateDir}) …`);
 const startedAt = performance.now();
 const host: ChildProcess = spawn(
   process.execPath,
-  ['--import', 'tsx', 'local/start.ts', '--quiet', '--port', String(port), '--state-dir', stateDir],
+  [
+    '--import',
+    'tsx',
+    'local/start.ts',
+    '--quiet',
+    '--port',
+    String(port),
+    '--state-dir',
+    stateDir,
+    ...(values['no-meter'] ? [] : ['--meter']),
+  ],
   { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
 );
 let hostOutput = '';
@@ -182,6 +103,7 @@ const readySeconds = await new Promise<number>((resolve, reject) => {
 const cloudFile = path.join(stateDir, 'cloud.json');
 const cloud = JSON.parse(fs.readFileSync(cloudFile, 'utf8')) as {
   apiUrl: string;
+  endpoints: { meter: string };
   functions: { logicalId: string; displayName: string; assetDir: string }[];
 };
 const hostPid = host.pid!;
@@ -227,6 +149,12 @@ function readFinals(): void {
   }
 }
 
+const usage = async (): Promise<UsageSnapshot> =>
+  (await fetch(`${cloud.endpoints.meter}/usage`)).json() as Promise<UsageSnapshot>;
+const perOrderOf = (counts: Record<string, number>, orders: number) =>
+  Object.fromEntries(
+    Object.entries(counts).map(([k, v]) => [k, +(v / Math.max(1, orders)).toFixed(2)]),
+  );
 const stores = new Stores(resolveTarget({ cloudFile, env: {} }));
 const sku = `bench-${Date.now().toString(36)}`;
 const results: Record<string, unknown> = {};
@@ -244,6 +172,7 @@ try {
   // the burst
   say(`local cloud: ${N} orders from ${C} clients …`);
   const cpuBefore = meter.totals();
+  const usageBefore = await usage();
   const sentAt = new Map<string, number>();
   const acceptMs: number[] = [];
   const statuses: Record<string, number> = {};
@@ -281,6 +210,7 @@ try {
   }
   meter.sample();
   const burstCpu = diff(meter.totals(), cpuBefore);
+  const burstUsage = usageBetween(usageBefore, await usage());
   const done = [...sentAt].filter(([id]) => finals.has(id));
   const e2e = done.map(([id, at]) => finals.get(id)!.at - at);
   const firstSent = Math.min(...sentAt.values());
@@ -308,6 +238,27 @@ try {
     e2eMs: stats(e2e),
     cpuMsPerOrder: +(sum(burstCpu) / Math.max(1, done.length)).toFixed(1),
     cpuMsPerOrderByGroup: perOrder,
+  };
+  const orders = done.length;
+  results.requestsPerOrder = {
+    dynamodb: burstUsage.dynamodb.metered
+      ? {
+          total: +(sum(burstUsage.dynamodb.requests) / Math.max(1, orders)).toFixed(2),
+          byOperation: perOrderOf(burstUsage.dynamodb.requests, orders),
+          byTable: Object.fromEntries(
+            Object.entries(burstUsage.dynamodb.byResource).map(([t, c]) => [
+              t,
+              perOrderOf(c, orders),
+            ]),
+          ),
+          failedByOperation: perOrderOf(burstUsage.dynamodb.errors, orders),
+        }
+      : null,
+    sqs: {
+      total: +(sum(burstUsage.sqs.requests) / Math.max(1, orders)).toFixed(2),
+      byAction: perOrderOf(burstUsage.sqs.requests, orders),
+      messages: perOrderOf({ ...burstUsage.sqs.messages }, orders),
+    },
   };
 
   // C' concurrent POSTs at once, for a sku with a little stock
@@ -338,6 +289,12 @@ try {
   }
 
   results.startToReadyS = +readySeconds.toFixed(1);
+  results.initMs = Object.fromEntries(
+    Object.entries((await usage()).initDurationsMs).map(([fn, samples]) => [
+      fn,
+      { median: percentile(samples, 50), coldStarts: samples.length },
+    ]),
+  );
   results.idle = {
     seconds: IDLE_S,
     cpuPercentOfACore: idlePercent === null ? null : +idlePercent.toFixed(1),
@@ -378,58 +335,3 @@ results.machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 
 
 if (values.json) console.log(JSON.stringify(results));
 else printTable(results);
-
-function printTable(r: Record<string, unknown>): void {
-  const b = r.burst as Record<string, unknown> & {
-    acceptMs: ReturnType<typeof stats>;
-    e2eMs: ReturnType<typeof stats>;
-    cpuMsPerOrderByGroup: Record<string, number>;
-  };
-  const ref = r.reference as (ReferenceResult & { acceptMs?: { p99: number } }) | undefined;
-  const ratios = r.ratios as Record<string, number> | undefined;
-  const row = (what: string, ours: string, theirs = '', ratio = '') =>
-    console.log(`  ${what.padEnd(34)} ${ours.padEnd(22)} ${theirs.padEnd(18)} ${ratio}`);
-  console.log(`\nmini-ec local benchmark — ${r.date} — ${r.machine}`);
-  row('figure', 'mini-ec local cloud', ref ? 'reference' : '', ref ? 'ratio' : '');
-  row(
-    `accepted orders/s (${b.n} from ${b.c})`,
-    String(b.acceptedPerS),
-    ref ? String(ref.acceptedPerS) : '',
-    ratios ? `${ratios.acceptedPerS}×` : '',
-  );
-  row(
-    'converged orders/s',
-    String(b.convergedPerS),
-    ref ? String(ref.convergedPerS) : '',
-    ratios ? `${ratios.convergedPerS}×` : '',
-  );
-  row(
-    '202 → final p50 / p99 (ms)',
-    `${b.e2eMs.p50} / ${b.e2eMs.p99}`,
-    ref ? `${ref.e2eMs.p50} / ${ref.e2eMs.p99}` : '',
-    ratios ? `${ratios.e2eP99}× (p99)` : '',
-  );
-  row(
-    'CPU ms per converged order',
-    String(b.cpuMsPerOrder),
-    ref ? String(ref.cpuMsPerOrder) : '',
-    ratios ? `${ratios.cpuMsPerOrder}×` : '',
-  );
-  row('accept p50 / p99 / max (ms)', `${b.acceptMs.p50} / ${b.acceptMs.p99} / ${b.acceptMs.max}`);
-  row('answers', JSON.stringify(b.statuses));
-  row('final states', `${b.converged}/${b.accepted} ${JSON.stringify(b.byStatus)}`);
-  console.log('  CPU ms per order, by process group:');
-  for (const [k, v] of Object.entries(b.cpuMsPerOrderByGroup))
-    console.log(`    ${k.padEnd(16)} ${v}`);
-  const c = r.concurrent as { n: number; statuses: unknown; ms: ReturnType<typeof stats> };
-  if (c)
-    row(
-      `${c.n} concurrent POSTs p50/p99/max`,
-      `${c.ms.p50} / ${c.ms.p99} / ${c.ms.max} ms`,
-      JSON.stringify(c.statuses),
-    );
-  const idle = r.idle as { seconds: number; cpuPercentOfACore: number | null };
-  row('start → ready', `${r.startToReadyS} s`);
-  row(`idle CPU (${idle.seconds} s)`, `${idle.cpuPercentOfACore}% of a core`);
-  console.log(`  bundles (KiB): ${JSON.stringify(r.bundlesKiB)}`);
-}

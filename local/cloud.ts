@@ -13,6 +13,10 @@ import { HttpApiService } from './http/http-api.js';
 import { LambdaApiService } from './http/lambda-api.js';
 import { type InvokeOptions, type InvokeResult, Invoker } from './invoke/invoke.js';
 import { type LogLine, LogSink } from './logs.js';
+import { DynamoDbForwarder } from './meter/dynamodb-forwarder.js';
+import { MeterService } from './meter/meter-service.js';
+import { meterSqsExchange } from './meter/sqs-meter.js';
+import { UsageMeter, type UsageSnapshot } from './meter/usage.js';
 import { portIsFree } from './ports.js';
 import { type Service, StartupError, startServices } from './service.js';
 import { SqsEventSource } from './sources/sqs-source.js';
@@ -23,6 +27,7 @@ import { type FaultOptions, faultContext, synthesize } from './template/synth.js
 
 export type { InvokeResult } from './invoke/invoke.js';
 export type { LogLine } from './logs.js';
+export type { UsageSnapshot } from './meter/usage.js';
 export { StartupError } from './service.js';
 export type { FaultOptions } from './template/synth.js';
 
@@ -56,6 +61,11 @@ export interface LocalCloudOptions {
   readonly writeCloudJson?: boolean;
   /** Most processes per function (default 4, or more when an SQS source needs them). */
   readonly maxInstancesPerFunction?: number;
+  /**
+   * Count DynamoDB requests, through a forwarder in front of DynamoDB Local (default false:
+   * it costs the host CPU per request). SQS requests are always counted.
+   */
+  readonly meter?: boolean;
 }
 
 /** When `crashAfter` kills: after `after` succeeded (and `when` holds), with probability `rate`, at most `max` times. */
@@ -96,6 +106,8 @@ export interface CloudInfo {
     readonly sqs: string;
     readonly lambda: string;
     readonly ssm: string;
+    /** The usage meter: `GET <meter>/usage` answers a UsageSnapshot. */
+    readonly meter: string;
   };
   /** The emulators' static credentials (fake; any would do). */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
@@ -133,6 +145,8 @@ export interface LocalCloud extends CloudInfo {
    * `after` succeeded (the participant committed; the caller never gets the answer).
    */
   crashAfter(rule: CrashRuleOptions): CrashRule;
+  /** What the local cloud counted so far (DynamoDB only with `meter: true`). */
+  usage(): UsageSnapshot;
   /** PIDs of the processes the local cloud started (functions and DynamoDB Local). */
   pids(): number[];
   /** Stops everything, in reverse order of start. */
@@ -214,8 +228,16 @@ async function startWith(
     ...(persistDir ? { dbPath: path.join(persistDir, 'dynamodb') } : {}),
     onStream: (logicalId, arn) => stack.runtime.streamArns.set(logicalId, arn),
   });
+  const meter = new UsageMeter();
+  const meterService = new MeterService(meter);
+  const forwarder = options.meter
+    ? new DynamoDbForwarder(meter, () => dynamodb.endpoint)
+    : undefined;
+  /** Where functions, pollers and the CLI reach DynamoDB: through the meter when it is on. */
+  const dynamodbEndpoint = () => forwarder?.endpoint ?? dynamodb.endpoint;
   const queueDefs = stack.queues();
   const sqs = new SqsService({
+    onExchange: (exchange) => meterSqsExchange(meter, exchange),
     queues: queueDefs,
     ...(persistDir ? { snapshotFile: path.join(persistDir, 'sqs.json') } : {}),
     onQueue: (logicalId, url) => stack.runtime.queueUrls.set(logicalId, url),
@@ -248,8 +270,8 @@ async function startWith(
         sqsConcurrency.set(esm.functionName, (sqsConcurrency.get(esm.functionName) ?? 0) + n);
       }
       const endpoints = {
-        AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint(),
+        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbEndpoint(),
         AWS_ENDPOINT_URL_SQS: sqs.endpoint,
         AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
         AWS_ENDPOINT_URL_SSM: ssm.endpoint,
@@ -264,9 +286,10 @@ async function startWith(
         maxInstancesOf: (fn) =>
           Math.max(options.maxInstancesPerFunction ?? 4, sqsConcurrency.get(fn.name) ?? 0),
         onOutput: (fn) => (stream, line) => logs.write(fn.logicalId, fn.displayName, stream, line),
+        onInit: (fn, ms) => meter.coldStart(fn.displayName, ms),
       });
       const streams = new DynamoDBStreamsClient({
-        endpoint: dynamodb.endpoint,
+        endpoint: dynamodbEndpoint(),
         ...LOCAL_REGION_CONFIG,
         credentials: localCredentials(),
       });
@@ -342,7 +365,16 @@ async function startWith(
     start: async () => undefined,
     stop: () => logs.close(),
   };
-  const services: Service[] = [logService, dynamodb, sqs, ssm, lambdaApi, functionsService];
+  const services: Service[] = [
+    logService,
+    dynamodb,
+    ...(forwarder ? [forwarder] : []),
+    meterService,
+    sqs,
+    ssm,
+    lambdaApi,
+    functionsService,
+  ];
   if (httpApi) services.push(httpApi);
   services.push(eventSources);
   const stopServices = await startServices(services, step);
@@ -364,10 +396,11 @@ async function startWith(
     apiUrl,
     region: LOCAL_REGION,
     endpoints: {
-      dynamodb: dynamodb.endpoint,
+      dynamodb: dynamodbEndpoint(),
       sqs: sqs.endpoint,
       lambda: lambdaApi.endpoint,
       ssm: ssm.endpoint,
+      meter: meterService.endpoint,
     },
     credentials: { ...LOCAL_CREDENTIALS },
     tables,
@@ -460,6 +493,7 @@ async function startWith(
         stop,
       };
     },
+    usage: () => meter.snapshot(),
     pids: () => [...(invoker?.pids() ?? []), ...(dynamodb.pid ? [dynamodb.pid] : [])],
     stop: () => {
       stopping ??= (async () => {

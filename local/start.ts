@@ -1,6 +1,7 @@
 /**
  * `npm start`: the embedded local cloud on http://localhost:3000 (or PORT / --port).
- *   npm start [-- --persist] [-- --port 3001] [-- --state-dir DIR] [-- --quiet]
+ *   npm start [-- --persist] [-- --port 3001] [-- --state-dir DIR] [-- --quiet] [-- --meter]
+ * --meter counts DynamoDB requests too (GET <endpoints.meter>/usage, see cloud.json).
  * Fault injection: FAULT_FAIL_RATE, FAULT_DELAY_MS, INVENTORY_FAULT_FAIL_RATE,
  * INVENTORY_FAULT_DELAY_MS, PAYMENT_FAULT_FAIL_RATE, PAYMENT_FAULT_DELAY_MS.
  */
@@ -15,6 +16,7 @@ const { values } = parseArgs({
     persist: { type: 'boolean', default: false },
     port: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    meter: { type: 'boolean', default: false },
     'state-dir': { type: 'string' },
   },
 });
@@ -53,6 +55,7 @@ try {
     ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
     faults,
     console: !values.quiet,
+    meter: values.meter,
     onStep: (message) => console.log(`  ✓ ${message}`),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
+import type { SqsExchange } from '../meter/sqs-meter.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template/intrinsics.js';
 
 /** The part of fauxqs's (unexported) SQS store the local cloud uses. */
@@ -118,7 +119,10 @@ function wakeAtDeadlines(prototype: TimedQueue & Record<string, unknown>): void 
  * QueueUrl's host when it differs from the endpoint (AWS_ENDPOINT_URL_SQS), and
  * `*.localhost` does not resolve everywhere. Binding 127.0.0.1 also keeps it off the LAN.
  */
-export async function startEmbeddedFauxqs(port: number): Promise<EmbeddedFauxqs> {
+export async function startEmbeddedFauxqs(
+  port: number,
+  onSqsExchange?: (exchange: SqsExchange) => void,
+): Promise<EmbeddedFauxqs> {
   const dist = fauxqsDist();
   const { SqsStore, SqsQueue } = await importDist<{
     SqsStore: new () => SqsStore;
@@ -136,6 +140,21 @@ export async function startEmbeddedFauxqs(port: number): Promise<EmbeddedFauxqs>
     s3Store: new S3Store(),
   } as unknown as Stores;
   const app = buildApp({ logger: false, defaultRegion: LOCAL_REGION, stores });
+  if (onSqsExchange) {
+    // The SQS router's answer before it is serialized: the action, the parsed body, the result.
+    app.addHook('preSerialization', async (request, reply, payload) => {
+      const target = request.headers['x-amz-target'];
+      if (typeof target === 'string' && target.startsWith('AmazonSQS.')) {
+        onSqsExchange({
+          action: target.slice('AmazonSQS.'.length),
+          body: request.body,
+          answer: payload,
+          statusCode: reply.statusCode,
+        });
+      }
+      return payload;
+    });
+  }
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

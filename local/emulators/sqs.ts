@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsExchange } from '../meter/sqs-meter.js';
 import { freePort } from '../ports.js';
 import type { Service } from '../service.js';
 import type { QueueDef } from '../template/stack.js';
@@ -24,6 +25,8 @@ export interface SqsOptions {
   readonly snapshotFile?: string;
   /** Called with each created queue's URL. */
   readonly onQueue?: (logicalId: string, url: string) => void;
+  /** Called with every SQS request fauxqs answers (the meter). */
+  readonly onExchange?: (exchange: SqsExchange) => void;
 }
 
 interface SavedMessage {
@@ -53,7 +56,7 @@ export class SqsService implements Service {
 
   async start(): Promise<void> {
     const port = await freePort();
-    this.server = await startEmbeddedFauxqs(port);
+    this.server = await startEmbeddedFauxqs(port, this.options.onExchange);
     this.endpoint = this.server.endpoint;
     this.client = new SQSClient({
       endpoint: this.endpoint,

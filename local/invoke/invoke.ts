@@ -48,6 +48,8 @@ export interface InvokerOptions {
   readonly maxInstances?: number;
   readonly maxInstancesOf?: (fn: FunctionDef) => number | undefined;
   readonly onOutput: (fn: FunctionDef) => OutputListener;
+  /** Called with each cold start's module init time. */
+  readonly onInit?: (fn: FunctionDef, initDurationMs: number) => void;
 }
 
 /**
@@ -76,6 +78,7 @@ export class Invoker {
           env: options.envOf(fn),
           maxInstances: options.maxInstancesOf?.(fn) ?? options.maxInstances ?? 4,
           onOutput: output,
+          onInit: (ms) => options.onInit?.(fn, ms),
         }),
       );
     }

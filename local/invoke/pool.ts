@@ -29,7 +29,7 @@ export interface InstanceRequest {
 }
 
 type ChildMessage =
-  | { type: 'ready' }
+  | { type: 'ready'; initDurationMs?: number }
   | { type: 'initError'; error: LambdaError }
   | { type: 'result'; requestId: string; payload?: string; error?: LambdaError };
 
@@ -54,6 +54,7 @@ class FunctionInstance {
     private readonly fn: FunctionDef,
     env: Record<string, string>,
     onOutput: OutputListener,
+    onInit?: (initDurationMs: number) => void,
   ) {
     this.child = fork(RUNNER, [], {
       cwd: fn.assetDir,
@@ -83,6 +84,7 @@ class FunctionInstance {
       this.child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') {
           clearTimeout(timer);
+          if (message.initDurationMs !== undefined) onInit?.(message.initDurationMs);
           resolve();
         } else if (message.type === 'initError') {
           clearTimeout(timer);
@@ -192,6 +194,8 @@ export interface PoolOptions {
   readonly maxInstances?: number;
   readonly env: Record<string, string>;
   readonly onOutput: OutputListener;
+  /** Called with each new instance's module init time (the import of the handler module). */
+  readonly onInit?: (initDurationMs: number) => void;
 }
 
 /**
@@ -259,7 +263,12 @@ export class FunctionPool {
   }
 
   private spawn(): FunctionInstance {
-    const instance = new FunctionInstance(this.fn, this.options.env, this.options.onOutput);
+    const instance = new FunctionInstance(
+      this.fn,
+      this.options.env,
+      this.options.onOutput,
+      this.options.onInit,
+    );
     this.all.add(instance);
     return instance;
   }

@@ -14,6 +14,8 @@ delete env.LOCAL_HANDLER_MODULE;
 delete env.LOCAL_HANDLER_EXPORT;
 let currentRequestId;
 let handler;
+/** How long the import of the handler module took, until the first invocation reports it. */
+let pendingInitDurationMs;
 
 function toLambdaError(error, fallbackType) {
   if (error instanceof Error) {
@@ -135,6 +137,7 @@ async function invoke(message) {
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   env._X_AMZN_TRACE_ID = message.traceId;
+  const started = performance.now();
   try {
     const event = JSON.parse(message.payload);
     const result = await callHandler(event, context);
@@ -147,8 +150,32 @@ async function invoke(message) {
       error: toLambdaError(error, 'Error'),
     });
   } finally {
+    if (pendingInitDurationMs !== undefined) report(message.requestId, started);
     currentRequestId = undefined;
   }
+}
+
+// After a cold start's first invocation, Lambda's REPORT line with its Init Duration (JSON
+// log format: a platform.report record). Only then, so warm invocations cost no extra line.
+function report(requestId, started) {
+  const duration = (performance.now() - started).toFixed(2);
+  const init = pendingInitDurationMs.toFixed(2);
+  pendingInitDurationMs = undefined;
+  const memory = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+  const text = `REPORT RequestId: ${requestId}\tDuration: ${duration} ms\tBilled Duration: ${Math.ceil(Number(duration))} ms\tMemory Size: ${memory} MB\tInit Duration: ${init} ms`;
+  if (env.AWS_LAMBDA_LOG_FORMAT !== 'JSON') return process.stdout.write(`${text}\n`);
+  const record = {
+    requestId,
+    metrics: {
+      durationMs: Number(duration),
+      billedDurationMs: Math.ceil(Number(duration)),
+      memorySizeMB: Number(memory),
+      initDurationMs: Number(init),
+    },
+    status: 'success',
+  };
+  const line = { time: new Date().toISOString(), type: 'platform.report', message: text, record };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 // An uncaught error ends the instance, as in Lambda: report it for the running invocation.
@@ -170,10 +197,12 @@ process.on('message', (message) => {
   if (message && message.type === 'invoke') void invoke(message);
 });
 
+const initStarted = performance.now();
 load().then(
   async (fn) => {
     handler = fn;
-    await send({ type: 'ready' });
+    pendingInitDurationMs = performance.now() - initStarted;
+    await send({ type: 'ready', initDurationMs: pendingInitDurationMs });
   },
   async (error) => {
     await send({ type: 'initError', error: toLambdaError(error, 'Runtime.ImportModuleError') });

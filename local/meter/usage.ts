@@ -1,0 +1,179 @@
+/**
+ * What the local cloud's services were asked to do, counted where it sees the requests:
+ * DynamoDB operations (through the metering forwarder, when on) and SQS actions (in fauxqs).
+ * A pure counter: no I/O, so the bench, the CLI and tests read the same figures.
+ */
+
+/** Requests of one service: by operation, by resource (table or queue) and operation, failures. */
+export interface ServiceUsage {
+  /** Whether the local cloud counted this service's requests at all. */
+  readonly metered: boolean;
+  /** Requests by operation (`PutItem`, `SendMessageBatch`, …). */
+  readonly requests: Record<string, number>;
+  /** Requests by table or queue name, then operation (a transaction counts once per table it names). */
+  readonly byResource: Record<string, Record<string, number>>;
+  /** Answers with an HTTP status ≥ 400, by operation (e.g. a failed condition). */
+  readonly errors: Record<string, number>;
+}
+
+/** SQS figures that are not request counts: messages moved and receives that got none. */
+export interface SqsMessages {
+  readonly sent: number;
+  readonly received: number;
+  readonly deleted: number;
+  readonly emptyReceives: number;
+}
+
+/** A snapshot of the meter. */
+export interface UsageSnapshot {
+  /** When the counts started (ISO time). */
+  readonly since: string;
+  readonly dynamodb: ServiceUsage;
+  readonly sqs: ServiceUsage & { readonly messages: SqsMessages };
+  /** Module init times (ms) of each function's cold starts, oldest first (the last 1,000). */
+  readonly initDurationsMs: Record<string, number[]>;
+}
+
+const MAX_INIT_SAMPLES = 1000;
+
+type Counts = Map<string, number>;
+
+function add(counts: Counts, key: string, n = 1): void {
+  counts.set(key, (counts.get(key) ?? 0) + n);
+}
+
+class ServiceCounter {
+  readonly requests: Counts = new Map();
+  readonly byResource = new Map<string, Counts>();
+  readonly errors: Counts = new Map();
+
+  constructor(public metered: boolean) {}
+
+  count(operation: string, resources: Iterable<string>, failed: boolean): void {
+    add(this.requests, operation);
+    if (failed) add(this.errors, operation);
+    for (const resource of resources) {
+      const counts = this.byResource.get(resource) ?? new Map<string, number>();
+      this.byResource.set(resource, counts);
+      add(counts, operation);
+    }
+  }
+
+  toJSON(): ServiceUsage {
+    return {
+      metered: this.metered,
+      requests: sortedObject(this.requests),
+      byResource: Object.fromEntries(
+        [...this.byResource]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([k, v]) => [k, sortedObject(v)]),
+      ),
+      errors: sortedObject(this.errors),
+    };
+  }
+}
+
+function sortedObject(counts: Counts): Record<string, number> {
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+}
+
+/** Counts the requests the local cloud's DynamoDB and SQS answer. */
+export class UsageMeter {
+  private readonly since = new Date().toISOString();
+  private readonly dynamodb = new ServiceCounter(false);
+  private readonly sqs = new ServiceCounter(true);
+  private readonly messages = { sent: 0, received: 0, deleted: 0, emptyReceives: 0 };
+  private readonly inits = new Map<string, number[]>();
+
+  /** One cold start of a function: how long its handler module took to load. */
+  coldStart(fn: string, initDurationMs: number): void {
+    const samples = this.inits.get(fn) ?? [];
+    this.inits.set(fn, samples);
+    samples.push(Math.round(initDurationMs * 10) / 10);
+    if (samples.length > MAX_INIT_SAMPLES) samples.shift();
+  }
+
+  /** Marks DynamoDB as metered (the forwarder is in front of DynamoDB Local). */
+  meterDynamoDb(): void {
+    this.dynamodb.metered = true;
+  }
+
+  /** One DynamoDB (or DynamoDB Streams) request: its operation and the tables it names. */
+  dynamoDbRequest(operation: string, tables: Iterable<string>, failed: boolean): void {
+    this.dynamodb.count(operation, tables, failed);
+  }
+
+  /** One SQS request, with the messages it moved. */
+  sqsRequest(
+    action: string,
+    queue: string | undefined,
+    failed: boolean,
+    moved: { sent?: number; received?: number; deleted?: number } = {},
+  ): void {
+    this.sqs.count(action, queue ? [queue] : [], failed);
+    this.messages.sent += moved.sent ?? 0;
+    this.messages.deleted += moved.deleted ?? 0;
+    if (moved.received !== undefined) {
+      this.messages.received += moved.received;
+      if (moved.received === 0 && !failed) this.messages.emptyReceives++;
+    }
+  }
+
+  /** The counts so far. */
+  snapshot(): UsageSnapshot {
+    return {
+      since: this.since,
+      dynamodb: this.dynamodb.toJSON(),
+      sqs: { ...this.sqs.toJSON(), messages: { ...this.messages } },
+      initDurationsMs: Object.fromEntries([...this.inits].map(([k, v]) => [k, [...v]])),
+    };
+  }
+}
+
+function diffCounts(after: Record<string, number>, before: Record<string, number> | undefined) {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before?.[k] ?? 0);
+    if (d !== 0) out[k] = d;
+  }
+  return out;
+}
+
+function diffService<T extends ServiceUsage>(after: T, before: T): ServiceUsage {
+  const byResource: Record<string, Record<string, number>> = {};
+  for (const [k, v] of Object.entries(after.byResource)) {
+    const d = diffCounts(v, before.byResource[k]);
+    if (Object.keys(d).length > 0) byResource[k] = d;
+  }
+  return {
+    metered: after.metered,
+    requests: diffCounts(after.requests, before.requests),
+    byResource,
+    errors: diffCounts(after.errors, before.errors),
+  };
+}
+
+/** What was counted between two snapshots of the same meter. */
+export function usageBetween(before: UsageSnapshot, after: UsageSnapshot): UsageSnapshot {
+  const m = after.sqs.messages;
+  const b = before.sqs.messages;
+  return {
+    since: before.since,
+    dynamodb: diffService(after.dynamodb, before.dynamodb),
+    sqs: {
+      ...diffService(after.sqs, before.sqs),
+      messages: {
+        sent: m.sent - b.sent,
+        received: m.received - b.received,
+        deleted: m.deleted - b.deleted,
+        emptyReceives: m.emptyReceives - b.emptyReceives,
+      },
+    },
+    initDurationsMs: Object.fromEntries(
+      Object.entries(after.initDurationsMs).map(([fn, v]) => [
+        fn,
+        v.slice(Math.min(v.length, before.initDurationsMs[fn]?.length ?? 0)),
+      ]),
+    ),
+  };
+}

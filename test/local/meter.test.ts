@@ -1,0 +1,136 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LocalCloud,
+  type LogLine,
+  startLocalCloud,
+  type UsageSnapshot,
+} from '../../local/cloud.js';
+import { eventually, FIXTURE_ASSEMBLY } from './helpers.js';
+
+const client = { region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } };
+
+describe('the local cloud usage meter (meter: true)', () => {
+  let cloud: LocalCloud;
+  let stateDir: string;
+  let dynamodb: DynamoDBClient;
+  let sqs: SQSClient;
+  const lines: LogLine[] = [];
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(path.join(tmpdir(), 'mini-ec-meter-'));
+    cloud = await startLocalCloud({
+      assemblyDir: FIXTURE_ASSEMBLY,
+      port: 0,
+      stateDir,
+      console: false,
+      meter: true,
+      onLog: (line) => lines.push(line),
+    });
+    dynamodb = new DynamoDBClient({ ...client, endpoint: cloud.endpoints.dynamodb });
+    sqs = new SQSClient({ ...client, endpoint: cloud.endpoints.sqs });
+  });
+
+  afterAll(async () => {
+    dynamodb?.destroy();
+    sqs?.destroy();
+    await cloud?.stop();
+  });
+
+  it('counts DynamoDB requests by operation and table, a failed condition as an error', async () => {
+    const before = cloud.usage().dynamodb;
+    const put = (sk: string, condition?: string) =>
+      dynamodb.send(
+        new PutItemCommand({
+          TableName: 'ItemsTable',
+          Item: { pk: { S: 'meter' }, sk: { S: sk }, kind: { S: 'NOTE' } },
+          ...(condition ? { ConditionExpression: condition } : {}),
+        }),
+      );
+    for (let i = 0; i < 5; i++) await put(`m${i}`);
+    await dynamodb.send(
+      new TransactWriteItemsCommand({
+        TransactItems: [
+          { Put: { TableName: 'ItemsTable', Item: { pk: { S: 'meter' }, sk: { S: 't' } } } },
+          { Put: { TableName: 'KeysTable', Item: { id: { S: 'meter-t' } } } },
+        ],
+      }),
+    );
+    await expect(put('m0', 'attribute_not_exists(pk)')).rejects.toBeInstanceOf(
+      ConditionalCheckFailedException,
+    );
+
+    const after = cloud.usage().dynamodb;
+    expect(after.metered).toBe(true);
+    expect((after.requests.PutItem ?? 0) - (before.requests.PutItem ?? 0)).toBe(6);
+    expect(
+      (after.byResource.ItemsTable?.PutItem ?? 0) - (before.byResource.ItemsTable?.PutItem ?? 0),
+    ).toBe(6);
+    expect(after.byResource.ItemsTable?.TransactWriteItems).toBe(1);
+    expect(after.byResource.KeysTable?.TransactWriteItems).toBe(1);
+    expect((after.errors.PutItem ?? 0) - (before.errors.PutItem ?? 0)).toBe(1);
+  });
+
+  it('counts SQS sends, receives and deletes of the event source as it consumes a queue', async () => {
+    const before = cloud.usage().sqs;
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: cloud.queues.WorkQueue,
+        Entries: [1, 2, 3].map((i) => ({
+          Id: String(i),
+          MessageBody: JSON.stringify({ type: 'work', id: `meter-${i}` }),
+        })),
+      }),
+    );
+    const after = await eventually(() => {
+      const now = cloud.usage().sqs;
+      return now.messages.deleted - before.messages.deleted >= 3 ? now : undefined;
+    }, 15_000);
+
+    expect(after.byResource.WorkQueue?.SendMessageBatch).toBe(
+      (before.byResource.WorkQueue?.SendMessageBatch ?? 0) + 1,
+    );
+    expect(after.messages.sent - before.messages.sent).toBe(3);
+    expect(after.messages.received - before.messages.received).toBeGreaterThanOrEqual(3);
+    expect(after.byResource.WorkQueue?.ReceiveMessage ?? 0).toBeGreaterThan(
+      before.byResource.WorkQueue?.ReceiveMessage ?? 0,
+    );
+  });
+
+  it("reports each cold start's module init time, in the meter and as a REPORT log line", async () => {
+    await cloud.invoke('EchoFunction', { hello: 'meter' });
+    const echo = cloud.functions.find((f) => f.name === 'EchoFunction');
+    const inits = cloud.usage().initDurationsMs[echo?.displayName ?? ''] ?? [];
+    expect(inits.length).toBeGreaterThanOrEqual(1);
+    expect(inits.every((ms) => ms > 0 && ms < 10_000)).toBe(true);
+
+    const reports = await eventually(() => {
+      const found = lines.filter(
+        (l) => l.functionId === echo?.logicalId && l.text.includes('REPORT RequestId: '),
+      );
+      return found.length >= inits.length ? found : undefined;
+    });
+    const reported = reports.map((l) => Number(/Init Duration: ([\d.]+) ms/.exec(l.text)?.[1]));
+    expect(reported).toHaveLength(inits.length);
+    for (const [i, ms] of reported.entries())
+      expect(Math.abs(ms - (inits[i] ?? 0))).toBeLessThanOrEqual(0.1);
+  });
+
+  it('answers the same snapshot on GET <endpoints.meter>/usage', async () => {
+    const response = await fetch(`${cloud.endpoints.meter}/usage`);
+    const usage = (await response.json()) as UsageSnapshot;
+    expect(response.status).toBe(200);
+    expect(usage.dynamodb.metered).toBe(true);
+    expect(usage.dynamodb.requests.PutItem).toBeGreaterThanOrEqual(6);
+    expect(usage.sqs.requests.SendMessageBatch).toBeGreaterThanOrEqual(1);
+  });
+});
