@@ -43,8 +43,6 @@ export interface LocalDynamo {
     prefix: string,
     options?: { stream?: StreamViewType; name?: string },
   ): Promise<string>;
-  /** Creates a Powertools idempotency table (partition key `id`); returns its name. */
-  createIdempotencyTable(prefix?: string): Promise<string>;
   /** Stops the Java process and waits for it to exit (a shared one: only closes the client). */
   stop(): Promise<void>;
 }
@@ -122,24 +120,11 @@ function localDynamo(
     );
     return TableName;
   };
-  const createIdempotencyTable = async (prefix = 'idempotency') => {
-    const TableName = `${prefix}-${randomUUID().slice(0, 8)}`;
-    await client.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      }),
-    );
-    return TableName;
-  };
   return {
     endpoint,
     client,
     db: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     createTable,
-    createIdempotencyTable,
     stop,
   };
 }
