@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 import { sourceMapsFrom } from '../config.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** What the bundles take for @aws-sdk/credential-provider-node, relative to the project root. */
+const LAMBDA_CREDENTIALS = 'lambdas/shared/lambda-credentials.ts';
 
 export interface SagaFunctionProps {
   /** Folder under `lambdas/` holding `handler.ts`. */
@@ -80,6 +82,11 @@ export class SagaFunction extends Construct {
         // The SDK is bundled (pinned by our lockfile) rather than taken from the runtime,
         // so what runs in AWS is exactly what the tests and the local cloud ran.
         externalModules: [],
+        esbuildArgs: {
+          // Lambda hands a function its credentials in environment variables: the bundles get
+          // the default chain's env link alone (see lambdas/shared/lambda-credentials.ts).
+          '--alias': [`@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}`],
+        },
         forceDockerBundling: false,
       },
     });

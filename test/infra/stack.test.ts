@@ -34,6 +34,17 @@ function functionByService(template: Template, service: string): [string, Resour
   return found as [string, Resource];
 }
 
+const SERVICES = ['api', 'outbox-relay', 'worker', 'inventory', 'payment'] as const;
+
+/** The bundled index.mjs of a function, read from the asset its S3Key names. */
+function bundleOf(outdir: string, fn: Resource): string {
+  const key = (fn.Properties.Code as { S3Key: string }).S3Key;
+  return fs.readFileSync(
+    path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs'),
+    'utf8',
+  );
+}
+
 describe('MiniEc stack', () => {
   let template: Template;
   let outdir: string;
@@ -76,6 +87,17 @@ describe('MiniEc stack', () => {
     }
     template.resourceCountIs('AWS::Logs::LogGroup', 6);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  it('bundles the SDK with environment-variable credentials only, not the default chain’s SSO, STS and metadata providers', () => {
+    for (const service of SERVICES) {
+      const bundle = bundleOf(outdir, functionByService(template, service)[1]);
+      // Message texts of @aws-sdk/credential-provider-env and of the providers the chain adds.
+      expect(bundle, service).toContain('Unable to find environment variable credentials');
+      expect(bundle, service).not.toContain('Skipping SSO provider in default chain');
+      expect(bundle, service).not.toContain('AssumeRoleWithWebIdentity');
+      expect(bundle, service).not.toContain('169.254.170.2');
+    }
   });
 
   it('keeps three on-demand tables destroyed with the stack, the orders table streaming new images and expiring Idempotency-Key guards', () => {
