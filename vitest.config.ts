@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // Two projects, run one after the other by `npm test` (test/support/npm-test.mjs): the quick
-// suites in parallel, sharing one DynamoDB Local, then the end-to-end suites (each starts a
-// whole local cloud from a cached synth, see test/e2e/harness.ts) one file at a time.
+// suites in parallel, sharing one DynamoDB Local, then the end-to-end suites, two files at a
+// time (each starts a whole local cloud from a cached synth, see test/e2e/harness.ts; most of
+// their time is spent waiting on visibility timeouts and retries, not on a core).
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -24,7 +25,6 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

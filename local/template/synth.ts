@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -123,6 +131,66 @@ function sourcesHash(root: string, context: Record<string, unknown>): string {
  * cloud assembly directory and whether it was reused.
  */
 export async function synthesize(options: {
+  outdir: string;
+  context?: Record<string, unknown>;
+  appModule?: string;
+}): Promise<{ directory: string; reused: boolean }> {
+  const release = await lockOutdir(path.resolve(options.outdir));
+  try {
+    return await synthesizeLocked(options);
+  } finally {
+    release();
+  }
+}
+
+/** How long a synth may hold an outdir's lock before another process takes it over. */
+const LOCK_STALE_MS = 10 * 60_000;
+
+function lockOwnerAlive(lockDir: string): boolean {
+  try {
+    const owner = Number(readFileSync(path.join(lockDir, 'pid'), 'utf8'));
+    if (!Number.isInteger(owner) || owner <= 0) return false;
+    process.kill(owner, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but is not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes `<outdir>.lock` (mkdir is atomic), so two processes that synthesize into one folder
+ * (two test files, or `npm start` beside `npm run bench`) do it one after the other: the
+ * second then finds the first one's stamp and reuses its assembly. A lock whose process is
+ * gone, or older than LOCK_STALE_MS, is taken over.
+ */
+async function lockOutdir(outdir: string): Promise<() => void> {
+  const lockDir = `${outdir}.lock`;
+  mkdirSync(path.dirname(lockDir), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
+      return () => rmSync(lockDir, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let age = 0;
+    try {
+      age = Date.now() - statSync(lockDir).mtimeMs;
+    } catch {
+      continue; // released in between
+    }
+    // A lock just made may not hold its pid file yet: give its owner a moment to write it.
+    if (age > LOCK_STALE_MS || (age > 2_000 && !lockOwnerAlive(lockDir))) {
+      rmSync(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function synthesizeLocked(options: {
   outdir: string;
   context?: Record<string, unknown>;
   appModule?: string;
