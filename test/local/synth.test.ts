@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,5 +63,32 @@ describe('synthesize', () => {
     const next = await synthesize({ outdir, appModule });
 
     expect(next.reused).toBe(false);
+  });
+
+  it('lets two synths of one folder go one after the other, the second reusing the first', async () => {
+    const { appModule, outdir } = tinyProject();
+
+    const both = await Promise.all([
+      synthesize({ outdir, appModule }),
+      synthesize({ outdir, appModule }),
+    ]);
+
+    expect(both.map((s) => s.reused).sort()).toEqual([false, true]);
+    expect(existsSync(`${outdir}.lock`)).toBe(false);
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const { appModule, outdir } = tinyProject();
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const lockDir = `${outdir}.lock`;
+    mkdirSync(lockDir);
+    writeFileSync(path.join(lockDir, 'pid'), gone.stdout.toString());
+    const earlier = new Date(Date.now() - 60_000);
+    utimesSync(lockDir, earlier, earlier);
+
+    const result = await synthesize({ outdir, appModule });
+
+    expect(result.reused).toBe(false);
+    expect(existsSync(lockDir)).toBe(false);
   });
 });
