@@ -64,6 +64,40 @@ export function formatLogLine(line: LogLine, color = false): string {
 }
 
 /**
+ * A line as received. Its JSON form is parsed once, on first read: the file and the listeners
+ * get every line, but most lines are never looked into (no live view, a test that checks a few).
+ */
+class ReceivedLine implements LogLine {
+  private parsed?: Record<string, unknown> | null;
+
+  constructor(
+    readonly functionId: string,
+    readonly displayName: string,
+    readonly stream: 'stdout' | 'stderr',
+    readonly text: string,
+    readonly receivedAt: number,
+  ) {}
+
+  get json(): Record<string, unknown> | undefined {
+    if (this.parsed === undefined) this.parsed = parseObject(this.text);
+    return this.parsed ?? undefined;
+  }
+}
+
+/** The line as a JSON object, or null when it is not one. */
+function parseObject(text: string): Record<string, unknown> | null {
+  if (!text.startsWith('{')) return null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    return null; // not JSON: shown and stored as it is
+  }
+}
+
+/**
  * Collects every function's output: appends it to `.local/logs/<FunctionLogicalId>.log`,
  * shows the live view, and emits each line as a `line` event (tests listen to it).
  */
@@ -81,26 +115,17 @@ export class LogSink extends EventEmitter<{ line: [LogLine] }> {
 
   /** Records one line a function wrote. */
   write(functionId: string, displayName: string, stream: 'stdout' | 'stderr', text: string): void {
-    let json: Record<string, unknown> | undefined;
-    if (text.startsWith('{')) {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-          json = parsed as Record<string, unknown>;
-        }
-      } catch {
-        // not JSON: shown and stored as it is
+    const line = new ReceivedLine(functionId, displayName, stream, text, Date.now());
+    const file = this.fileOf(functionId);
+    if (file) {
+      // Lines that arrive in one tick (a function writes several per invocation) reach the
+      // file in one writev: corked here, uncorked on the next tick, as Node's docs suggest.
+      if (file.writableCorked === 0) {
+        file.cork();
+        process.nextTick(() => file.uncork());
       }
+      file.write(`${text}\n`);
     }
-    const line: LogLine = {
-      functionId,
-      displayName,
-      stream,
-      text,
-      receivedAt: Date.now(),
-      ...(json ? { json } : {}),
-    };
-    this.fileOf(functionId)?.write(`${text}\n`);
     if (this.options.console !== false) {
       (this.options.out ?? process.stdout).write(`${formatLogLine(line, this.color)}\n`);
     }
