@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startE2eCloud } from '../test/e2e/harness.js';
+import { E2E_STACKS } from '../test/e2e/stacks.js';
 import { formatSummary, type ProofSummary } from '../test/proof/proof.js';
 import {
   concurrencyScenario,
@@ -49,7 +50,7 @@ function record(result: ScenarioResult): void {
 
 const started = performance.now();
 log('starting a local cloud with the default stack');
-const cloud = await startE2eCloud({ quiet: true });
+const cloud = await startE2eCloud(E2E_STACKS.default);
 const ctx = new ProofContext(cloud, log);
 try {
   record(await concurrencyScenario(ctx, { orders: n(200), stock: n(50) }));
@@ -73,10 +74,7 @@ try {
 }
 
 log('starting a local cloud with short timeouts for the crash scenario');
-const crashCloud = await startE2eCloud({
-  quiet: true,
-  context: { workerTimeoutSeconds: 10, visibilityTimeoutSeconds: 15, maxReceiveCount: 30 },
-});
+const crashCloud = await startE2eCloud(E2E_STACKS.crash);
 const crashCtx = new ProofContext(crashCloud, log);
 try {
   const result = await crashScenario(crashCtx, { orders: n(100), rate: 0.3, maxCrashes: 10 });

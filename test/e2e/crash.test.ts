@@ -7,19 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crashScenario, ProofContext } from '../proof/scenarios.js';
 import { type E2eCloud, startE2eCloud } from './harness.js';
-
-/**
- * A crash kills the whole batch (up to 5 messages), and each kill costs every message in it one
- * receive: with at most 6 kills, 30 receives keep any message from reaching the DLQ by crashes.
- */
-const CRASH_STACK = { workerTimeoutSeconds: 10, visibilityTimeoutSeconds: 15, maxReceiveCount: 30 };
+import { E2E_STACKS } from './stacks.js';
 
 describe('worker crashes mid-saga', () => {
   let cloud: E2eCloud;
   let ctx: ProofContext;
 
   beforeAll(async () => {
-    cloud = await startE2eCloud({ context: CRASH_STACK });
+    cloud = await startE2eCloud(E2E_STACKS.crash);
     ctx = new ProofContext(cloud);
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type E2eCloud, startE2eCloud } from './harness.js';
+import { E2E_STACKS } from './stacks.js';
 
 const ORDERS = 30;
 const SKUS = ['pen', 'ink', 'pad'];
@@ -9,7 +10,7 @@ describe('the saga under injected faults (FAULT_FAIL_RATE=0.3, FAULT_DELAY_MS=10
   let api: ApiClient;
 
   beforeAll(async () => {
-    cloud = await startE2eCloud({ faults: { failRate: 0.3, delayMs: 100 } });
+    cloud = await startE2eCloud(E2E_STACKS.faults);
     api = new ApiClient(cloud.apiUrl);
     for (const sku of SKUS) await cloud.setStock(sku, 100, 100);
   });

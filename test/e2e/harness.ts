@@ -10,14 +10,9 @@ import { expect } from 'vitest';
 import { type PaymentView, Stores } from '../../cli/stores.js';
 import { resolveTarget } from '../../cli/target.js';
 import { ItemKind } from '../../lambdas/shared/keys.js';
-import {
-  type FaultOptions,
-  type LocalCloud,
-  type LogLine,
-  startLocalCloud,
-} from '../../local/cloud.js';
-import { faultContext, synthesize } from '../../local/template/synth.js';
+import { type LocalCloud, type LogLine, startLocalCloud } from '../../local/cloud.js';
 import { assertMatchesOpenApi, assertValidCloudEvent } from '../support/contracts.js';
+import { assemblyFor, E2E_STACKS, type StackOptions } from './stacks.js';
 
 /** A JSON HTTP answer as the tests look at it. */
 export interface Answer {
@@ -102,33 +97,9 @@ export interface E2eCloud {
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/**
- * The cloud assembly of lib/app.ts for this context, in .cache/e2e-synth/ (one folder per
- * context): a synth (cdk-nag and five esbuild bundles) is most of a cloud's start, and the
- * e2e files ask for the same template again and again. `synthesize` reuses the folder while
- * no source changed and synthesizes it anew when one did.
- */
-async function cachedAssembly(context: Record<string, unknown>): Promise<string> {
-  const key = createHash('sha256')
-    .update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))))
-    .digest('hex')
-    .slice(0, 20);
-  const { directory } = await synthesize({
-    outdir: path.join(REPO_ROOT, '.cache', 'e2e-synth', key),
-    context,
-  });
-  return directory;
-}
-
 /** Starts a whole local cloud on free ports, quiet, with its state in a temporary folder. */
-export async function startE2eCloud(
-  options: { faults?: FaultOptions; quiet?: boolean; context?: Record<string, unknown> } = {},
-): Promise<E2eCloud> {
-  const assemblyDir = await cachedAssembly({
-    ...options.context,
-    ...faultContext(options.faults ?? {}),
-  });
+export async function startE2eCloud(options: StackOptions = E2E_STACKS.default): Promise<E2eCloud> {
+  const assemblyDir = await assemblyFor(options);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-e2e-'));
   const lines: LogLine[] = [];
   const cloud = await startLocalCloud({

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run.js';
 import { ProofContext } from '../proof/scenarios.js';
 import { ApiClient, type E2eCloud, startE2eCloud } from './harness.js';
+import { E2E_STACKS } from './stacks.js';
 
 describe('an order only the DLQ can hold, and its redrive', () => {
   let cloud: E2eCloud;
@@ -17,7 +18,7 @@ describe('an order only the DLQ can hold, and its redrive', () => {
 
   beforeAll(async () => {
     // Worker 10 s: the last attempt retries its compensation for about 4 s (10 s − the 4 s invoke − a margin).
-    cloud = await startE2eCloud({ context: { maxReceiveCount: 2, workerTimeoutSeconds: 10 } });
+    cloud = await startE2eCloud(E2E_STACKS.operator);
     ctx = new ProofContext(cloud);
   });
 
