@@ -4,7 +4,7 @@
 // source file it was built from (esbuild's metafile inputs) is newer than it, so edits to cli/
 // or lambdas/shared/ show at once. If esbuild cannot build it, falls back to tsx.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // The SDK's notice that it will drop Node 20 in 2027 would precede every error line the CLI

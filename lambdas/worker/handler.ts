@@ -12,7 +12,7 @@ import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
 import { asCloudEvent } from '../shared/events.js';
-import { type Log, logger, recordLogger } from '../shared/powertools.js';
+import { logger, recordLogger } from '../shared/powertools.js';
 import { backoffSeconds, isLastAttempt, parsePlacedOrder } from './domain.js';
 import { LambdaParticipants } from './lambda-participants.js';
 import { DynamoSagaOrderStore } from './order-store.js';
