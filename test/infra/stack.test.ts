@@ -13,10 +13,21 @@ afterAll(() => {
   for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function synth(context: Record<string, unknown> = {}): { template: Template; outdir: string } {
+/**
+ * Synthesizes the app with this context. `bundle: false` skips the five esbuild bundles (CDK's
+ * `aws:cdk:bundling-stacks` context, as `cdk synth --exclusively` uses it), for the tests that
+ * read only the template.
+ */
+function synth(
+  context: Record<string, unknown> = {},
+  { bundle = true }: { bundle?: boolean } = {},
+): { template: Template; outdir: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-synth-'));
   outdirs.push(outdir);
-  const app = buildApp({ outdir, context });
+  const app = buildApp({
+    outdir,
+    context: bundle ? context : { ...context, 'aws:cdk:bundling-stacks': [] },
+  });
   app.synth();
   const stack = app.node.findChild(STACK_NAME) as MiniEcStack;
   return { template: Template.fromStack(stack), outdir };
@@ -124,11 +135,10 @@ describe('MiniEc stack', () => {
   });
 
   it('takes maxReceiveCount and fault settings from context, per service overriding the shared value', () => {
-    const { template: custom } = synth({
-      maxReceiveCount: 3,
-      faultFailRate: 0.3,
-      paymentFaultDelayMs: 250,
-    });
+    const { template: custom } = synth(
+      { maxReceiveCount: 3, faultFailRate: 0.3, paymentFaultDelayMs: 250 },
+      { bundle: false },
+    );
     custom.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: { maxReceiveCount: 3 } });
     const [, inventory] = functionByService(custom, 'inventory');
     const [, payment] = functionByService(custom, 'payment');
@@ -306,7 +316,7 @@ describe('MiniEc stack', () => {
   });
 
   it('serves the same three routes as a throttled, access-logged REST API with -c apiType=rest', () => {
-    const { template: rest, outdir: restOut } = synth({ apiType: 'rest' });
+    const { template: rest, outdir: restOut } = synth({ apiType: 'rest' }, { bundle: false });
     const report = fs.readFileSync(path.join(restOut, 'validation-report.json'), 'utf8');
 
     rest.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
