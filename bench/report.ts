@@ -71,9 +71,16 @@ export function printTable(r: Record<string, unknown>): void {
       `${c.ms.p50} / ${c.ms.p99} / ${c.ms.max} ms`,
       JSON.stringify(c.statuses),
     );
-  const idle = r.idle as { seconds: number; cpuPercentOfACore: number | null };
+  const idle = r.idle as {
+    afterReadyS: number;
+    seconds: number;
+    cpuPercentOfACore: number | null;
+  };
   row('start → ready', `${r.startToReadyS} s`);
-  row(`idle CPU (${idle.seconds} s)`, `${idle.cpuPercentOfACore}% of a core`);
+  row(
+    `idle CPU (${idle.seconds} s, from ${idle.afterReadyS} s after ready)`,
+    `${idle.cpuPercentOfACore}% of a core`,
+  );
   console.log(`  bundles (KiB): ${JSON.stringify(r.bundlesKiB)}`);
   const q = r.requestsPerOrder as RequestsPerOrder | undefined;
   if (q) {
@@ -89,15 +96,18 @@ export function printTable(r: Record<string, unknown>): void {
     console.log(`    by action        ${counts(q.sqs.byAction)}`);
     console.log(`    messages         ${counts(q.sqs.messages)}`);
   }
-  const init = r.initMs as
-    | Record<string, { median: number | null; coldStarts: number }>
-    | undefined;
-  if (init)
+  type Init = { alone: number | null; underLoadMedian: number | null; coldStartsUnderLoad: number };
+  const init = r.initMs as Record<string, Init> | undefined;
+  if (init) {
+    const each = (pick: (v: Init) => string) =>
+      Object.entries(init)
+        .map(([fn, v]) => `${fn} ${pick(v)}`)
+        .join(', ');
+    console.log(`  module init ms, first order alone: ${each((v) => `${v.alone}`)}`);
     console.log(
-      `  module init ms (median, cold starts): ${Object.entries(init)
-        .map(([fn, v]) => `${fn} ${v.median} (${v.coldStarts})`)
-        .join(', ')}`,
+      `  module init ms under the burst (median, cold starts): ${each((v) => `${v.underLoadMedian} (${v.coldStartsUnderLoad})`)}`,
     );
+  }
 }
 
 /** DynamoDB and SQS requests per converged order, as the local cloud's meter counted them. */

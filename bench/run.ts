@@ -7,7 +7,8 @@
  * exists it runs the same burst against the seed's reference first, in the same run, and
  * prints the ratios. Targets 127.0.0.1 only; bounded in count and time.
  *
- *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --idle 30 --no-reference --no-meter --json]
+ *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --settle 15 --idle 30 --no-reference
+ *                    --no-meter --json]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     c: { type: 'string', default: '16' },
     concurrent: { type: 'string', default: '100' },
     idle: { type: 'string', default: '30' },
+    settle: { type: 'string', default: '15' },
     'no-reference': { type: 'boolean', default: false },
     // DynamoDB requests are counted through the host's metering forwarder (local/meter/).
     'no-meter': { type: 'boolean', default: false },
@@ -40,6 +42,7 @@ const N = bounded(values.n, 1, 20_000, 'n');
 const C = bounded(values.c, 1, 256, 'c');
 const CONCURRENT = bounded(values.concurrent, 0, 1000, 'concurrent');
 const IDLE_S = bounded(values.idle, 0, 120, 'idle');
+const SETTLE_S = bounded(values.settle, 0, 120, 'settle');
 const CONVERGE_TIMEOUT_MS = 600_000;
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const referenceScript = path.resolve(repo, '..', 'shared', 'reference', 'run.sh');
@@ -161,13 +164,32 @@ const results: Record<string, unknown> = {};
 try {
   await stores.setStock(sku, 1_000_000, 500);
 
-  // idle
-  await new Promise((r) => setTimeout(r, 2000));
+  // idle: from SETTLE_S after ready, so the window holds the idle cloud's steady state (stream
+  // polls, pollers' receives) and not the JVM still compiling what the start ran
+  await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
   const idleBefore = meter.totals();
   await new Promise((r) => setTimeout(r, IDLE_S * 1000));
   meter.sample();
   const idleCpu = diff(meter.totals(), idleBefore);
   const idlePercent = IDLE_S > 0 ? (sum(idleCpu) / (IDLE_S * 1000)) * 100 : null;
+
+  // one order alone: every function's first cold start on a quiet machine (the burst's cold
+  // starts, when the pools scale out, share the cores with the load)
+  say('local cloud: one order alone (cold starts) …');
+  const coldBefore = await usage();
+  const first = await fetch(`${cloud.apiUrl}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify({ items: [{ sku, qty: 1 }] }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const firstId = ((await first.json()) as { orderId?: string }).orderId;
+  if (first.status !== 202 || !firstId) throw new Error(`the first order got ${first.status}`);
+  for (const until = Date.now() + 60_000; !finals.has(firstId) && Date.now() < until; ) {
+    readFinals();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const quietInit = usageBetween(coldBefore, await usage()).initDurationsMs;
 
   // the burst
   say(`local cloud: ${N} orders from ${C} clients …`);
@@ -290,12 +312,20 @@ try {
 
   results.startToReadyS = +readySeconds.toFixed(1);
   results.initMs = Object.fromEntries(
-    Object.entries((await usage()).initDurationsMs).map(([fn, samples]) => [
-      fn,
-      { median: percentile(samples, 50), coldStarts: samples.length },
-    ]),
+    Object.entries((await usage()).initDurationsMs).map(([fn, samples]) => {
+      const underLoad = samples.slice(quietInit[fn]?.length ?? 0);
+      return [
+        fn,
+        {
+          alone: quietInit[fn]?.[0] ?? null,
+          underLoadMedian: underLoad.length > 0 ? percentile(underLoad, 50) : null,
+          coldStartsUnderLoad: underLoad.length,
+        },
+      ];
+    }),
   );
   results.idle = {
+    afterReadyS: SETTLE_S,
     seconds: IDLE_S,
     cpuPercentOfACore: idlePercent === null ? null : +idlePercent.toFixed(1),
     byGroupMs: Object.fromEntries(Object.entries(idleCpu).map(([k, v]) => [k, Math.round(v)])),
