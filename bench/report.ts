@@ -78,20 +78,23 @@ export function printTable(r: Record<string, unknown>): void {
   };
   row('start → ready', `${r.startToReadyS} s`);
   row(
-    `idle CPU (${idle.seconds} s, from ${idle.afterReadyS} s after ready)`,
+    `idle CPU (${idle.seconds} s, +${idle.afterReadyS} s)`,
     `${idle.cpuPercentOfACore}% of a core`,
   );
   console.log(`  bundles (KiB): ${JSON.stringify(r.bundlesKiB)}`);
   const q = r.requestsPerOrder as RequestsPerOrder | undefined;
   if (q) {
     if (q.dynamodb) {
-      console.log(`  DynamoDB requests per order: ${q.dynamodb.total}`);
+      const m = r.metered as { orders: number; cpuMsPerOrder: number } | undefined;
+      console.log(
+        `  DynamoDB requests per order: ${q.dynamodb.total}${m ? ` (metered host, ${m.orders} orders, ${m.cpuMsPerOrder} CPU ms per order with the meter's hop)` : ''}`,
+      );
       console.log(`    by operation     ${counts(q.dynamodb.byOperation)}`);
       for (const [table, c] of Object.entries(q.dynamodb.byTable))
         console.log(`    ${table.slice(0, 40).padEnd(16)} ${counts(c)}`);
       if (Object.keys(q.dynamodb.failedByOperation).length > 0)
         console.log(`    failed (4xx)     ${counts(q.dynamodb.failedByOperation)}`);
-    } else console.log('  DynamoDB requests per order: not metered (--no-meter)');
+    } else console.log('  DynamoDB requests per order: not counted (--count-n 0)');
     console.log(`  SQS requests per order: ${q.sqs.total}`);
     console.log(`    by action        ${counts(q.sqs.byAction)}`);
     console.log(`    messages         ${counts(q.sqs.messages)}`);

@@ -3,12 +3,14 @@
  * nothing). Starts `npm start`'s host as its own process (so its CPU is measured apart from
  * this load generator), then: start → ready; idle CPU; a burst of N orders from C clients
  * (accepted/s, converged/s, 202 → final p50/p99, CPU ms per converged order for each process
- * group from /proc); C' concurrent POSTs at once; bundle sizes. When ../shared/reference/run.sh
+ * group from /proc); C' concurrent POSTs at once; bundle sizes. The local cloud runs as
+ * `npm start` runs it, without the DynamoDB meter; a second, metered host then takes a smaller
+ * burst (--count-n) for the DynamoDB requests per order. When ../shared/reference/run.sh
  * exists it runs the same burst against the seed's reference first, in the same run, and
  * prints the ratios. Targets 127.0.0.1 only; bounded in count and time.
  *
  *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --settle 15 --idle 30 --no-reference
- *                    --no-meter --json]
+ *                    --count-n 300 --json --profile-host DIR]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -33,15 +35,18 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '30' },
     settle: { type: 'string', default: '15' },
     'no-reference': { type: 'boolean', default: false },
-    // DynamoDB requests are counted through the host's metering forwarder (local/meter/).
-    'no-meter': { type: 'boolean', default: false },
+    // DynamoDB requests are counted on a second, metered host (local/meter/'s forwarder) with a
+    // burst of this many orders; 0 skips it.
+    'count-n': { type: 'string', default: '300' },
     json: { type: 'boolean', default: false },
+    'profile-host': { type: 'string' },
   },
 });
 const N = bounded(values.n, 1, 20_000, 'n');
 const C = bounded(values.c, 1, 256, 'c');
 const CONCURRENT = bounded(values.concurrent, 0, 1000, 'concurrent');
 const IDLE_S = bounded(values.idle, 0, 120, 'idle');
+const COUNT_N = bounded(values['count-n'], 0, 20_000, 'count-n');
 const SETTLE_S = bounded(values.settle, 0, 120, 'settle');
 const CONVERGE_TIMEOUT_MS = 600_000;
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -69,280 +74,305 @@ if (!values['no-reference'] && fs.existsSync(referenceScript)) {
 }
 
 // ---- the local cloud's host, as `npm start` runs it -----------------------------------------
-const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-bench-'));
-const port = await freePort();
-say(`local cloud: starting (state in ${stateDir}) …`);
-const startedAt = performance.now();
-const host: ChildProcess = spawn(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    'local/start.ts',
-    '--quiet',
-    '--port',
-    String(port),
-    '--state-dir',
-    stateDir,
-    ...(values['no-meter'] ? [] : ['--meter']),
-  ],
-  { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
-);
-let hostOutput = '';
-host.stderr?.on('data', (d) => {
-  hostOutput += String(d);
-});
-const readySeconds = await new Promise<number>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`not ready in 120 s:\n${hostOutput}`)), 120_000);
-  host.stdout?.on('data', (d) => {
+/**
+ * Starts the host, measures, stops it. `metered`: with the DynamoDB forwarder (--meter), for
+ * the requests per order only; its CPU figures carry the forwarder's hop and are not the
+ * local cloud's (idle and the concurrent POSTs are skipped).
+ */
+async function localCloudRun(metered: boolean, n: number): Promise<Record<string, unknown>> {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-bench-'));
+  const port = await freePort();
+  say(`local cloud${metered ? ', metered' : ''}: starting (state in ${stateDir}) …`);
+  const startedAt = performance.now();
+  const host: ChildProcess = spawn(
+    process.execPath,
+    [
+      // --profile-host DIR: a V8 CPU profile of the host (written when the bench stops it)
+      ...(values['profile-host'] ? ['--cpu-prof', `--cpu-prof-dir=${values['profile-host']}`] : []),
+      '--import',
+      'tsx',
+      'local/start.ts',
+      '--quiet',
+      '--port',
+      String(port),
+      '--state-dir',
+      stateDir,
+      ...(metered ? ['--meter'] : []),
+    ],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
+  );
+  let hostOutput = '';
+  host.stderr?.on('data', (d) => {
     hostOutput += String(d);
-    if (/ready in/.test(hostOutput)) {
-      clearTimeout(timer);
-      resolve((performance.now() - startedAt) / 1000);
-    }
   });
-  host.once('exit', (code) => reject(new Error(`host exited ${code}:\n${hostOutput}`)));
-});
-const cloudFile = path.join(stateDir, 'cloud.json');
-const cloud = JSON.parse(fs.readFileSync(cloudFile, 'utf8')) as {
-  apiUrl: string;
-  endpoints: { meter: string };
-  functions: { logicalId: string; displayName: string; assetDir: string }[];
-};
-const hostPid = host.pid!;
-const groupOf = (pid: number): string => {
-  if (pid === hostPid) return 'host';
-  try {
-    if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java') return 'dynamodb-local';
-    const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
-    const fn = cloud.functions.find((f) => path.resolve(f.assetDir) === cwd);
-    if (fn) return fn.displayName;
-  } catch {
-    // gone already
-  }
-  return 'other';
-};
-const meter = new CpuMeter(hostPid, groupOf);
-meter.start();
-
-const worker = cloud.functions.find((f) => f.displayName === 'worker');
-if (!worker) throw new Error('no worker function in the local cloud');
-/** Final orders as the worker logs them: order id → time of its final line. */
-const finals = new Map<string, { at: number; status: string }>();
-const workerLog = path.join(stateDir, 'logs', `${worker.logicalId}.log`);
-let logOffset = 0;
-function readFinals(): void {
-  if (!fs.existsSync(workerLog)) return;
-  const size = fs.statSync(workerLog).size;
-  if (size <= logOffset) return;
-  const fd = fs.openSync(workerLog, 'r');
-  const buffer = Buffer.alloc(size - logOffset);
-  fs.readSync(fd, buffer, 0, buffer.length, logOffset);
-  fs.closeSync(fd);
-  const text = buffer.toString('utf8');
-  const end = text.lastIndexOf('\n');
-  if (end < 0) return;
-  logOffset += Buffer.byteLength(text.slice(0, end + 1));
-  for (const line of text.slice(0, end).split('\n')) {
-    const m = /"message":"order (CONFIRMED|FAILED)/.exec(line);
-    if (!m) continue;
-    const json = JSON.parse(line) as { order_id?: string; timestamp?: string };
-    if (json.order_id && !finals.has(json.order_id))
-      finals.set(json.order_id, { at: Date.parse(json.timestamp ?? ''), status: m[1]! });
-  }
-}
-
-const usage = async (): Promise<UsageSnapshot> =>
-  (await fetch(`${cloud.endpoints.meter}/usage`)).json() as Promise<UsageSnapshot>;
-const perOrderOf = (counts: Record<string, number>, orders: number) =>
-  Object.fromEntries(
-    Object.entries(counts).map(([k, v]) => [k, +(v / Math.max(1, orders)).toFixed(2)]),
-  );
-const stores = new Stores(resolveTarget({ cloudFile, env: {} }));
-const sku = `bench-${Date.now().toString(36)}`;
-const results: Record<string, unknown> = {};
-try {
-  await stores.setStock(sku, 1_000_000, 500);
-
-  // idle: from SETTLE_S after ready, so the window holds the idle cloud's steady state (stream
-  // polls, pollers' receives) and not the JVM still compiling what the start ran
-  await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
-  const idleBefore = meter.totals();
-  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-  meter.sample();
-  const idleCpu = diff(meter.totals(), idleBefore);
-  const idlePercent = IDLE_S > 0 ? (sum(idleCpu) / (IDLE_S * 1000)) * 100 : null;
-
-  // one order alone: every function's first cold start on a quiet machine (the burst's cold
-  // starts, when the pools scale out, share the cores with the load)
-  say('local cloud: one order alone (cold starts) …');
-  const coldBefore = await usage();
-  const first = await fetch(`${cloud.apiUrl}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-    body: JSON.stringify({ items: [{ sku, qty: 1 }] }),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const firstId = ((await first.json()) as { orderId?: string }).orderId;
-  if (first.status !== 202 || !firstId) throw new Error(`the first order got ${first.status}`);
-  for (const until = Date.now() + 60_000; !finals.has(firstId) && Date.now() < until; ) {
-    readFinals();
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const quietInit = usageBetween(coldBefore, await usage()).initDurationsMs;
-
-  // the burst
-  say(`local cloud: ${N} orders from ${C} clients …`);
-  const cpuBefore = meter.totals();
-  const usageBefore = await usage();
-  const sentAt = new Map<string, number>();
-  const acceptMs: number[] = [];
-  const statuses: Record<string, number> = {};
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      while (next < N) {
-        next++;
-        const at = Date.now();
-        const s = performance.now();
-        try {
-          const r = await fetch(`${cloud.apiUrl}/orders`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-            body: JSON.stringify({ items: [{ sku, qty: 1 }] }),
-            signal: AbortSignal.timeout(60_000),
-          });
-          const body = (await r.json()) as { orderId?: string };
-          acceptMs.push(performance.now() - s);
-          statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-          if (r.status === 202 && body.orderId) sentAt.set(body.orderId, at);
-        } catch {
-          statuses.error = (statuses.error ?? 0) + 1;
-        }
+  const readySeconds = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`not ready in 120 s:\n${hostOutput}`)),
+      120_000,
+    );
+    host.stdout?.on('data', (d) => {
+      hostOutput += String(d);
+      if (/ready in/.test(hostOutput)) {
+        clearTimeout(timer);
+        resolve((performance.now() - startedAt) / 1000);
       }
-    }),
-  );
-  const burstS = (performance.now() - t0) / 1000;
-  const deadline = Date.now() + CONVERGE_TIMEOUT_MS;
-  for (;;) {
-    readFinals();
-    if ([...sentAt.keys()].every((id) => finals.has(id)) || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  meter.sample();
-  const burstCpu = diff(meter.totals(), cpuBefore);
-  const burstUsage = usageBetween(usageBefore, await usage());
-  const done = [...sentAt].filter(([id]) => finals.has(id));
-  const e2e = done.map(([id, at]) => finals.get(id)!.at - at);
-  const firstSent = Math.min(...sentAt.values());
-  const lastFinal = Math.max(...done.map(([id]) => finals.get(id)!.at));
-  const byStatus: Record<string, number> = {};
-  for (const [id] of done) {
-    const s = finals.get(id)!.status;
-    byStatus[s] = (byStatus[s] ?? 0) + 1;
-  }
-  const perOrder = Object.fromEntries(
-    Object.entries(burstCpu)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, v]) => [k, +(v / Math.max(1, done.length)).toFixed(1)]),
-  );
-  results.burst = {
-    n: N,
-    c: C,
-    accepted: sentAt.size,
-    statuses,
-    acceptedPerS: +(sentAt.size / burstS).toFixed(1),
-    acceptMs: stats(acceptMs),
-    converged: done.length,
-    byStatus,
-    convergedPerS: +(done.length / ((lastFinal - firstSent) / 1000)).toFixed(1),
-    e2eMs: stats(e2e),
-    cpuMsPerOrder: +(sum(burstCpu) / Math.max(1, done.length)).toFixed(1),
-    cpuMsPerOrderByGroup: perOrder,
+    });
+    host.once('exit', (code) => reject(new Error(`host exited ${code}:\n${hostOutput}`)));
+  });
+  const cloudFile = path.join(stateDir, 'cloud.json');
+  const cloud = JSON.parse(fs.readFileSync(cloudFile, 'utf8')) as {
+    apiUrl: string;
+    endpoints: { meter: string };
+    functions: { logicalId: string; displayName: string; assetDir: string }[];
   };
-  const orders = done.length;
-  results.requestsPerOrder = {
-    dynamodb: burstUsage.dynamodb.metered
-      ? {
-          total: +(sum(burstUsage.dynamodb.requests) / Math.max(1, orders)).toFixed(2),
-          byOperation: perOrderOf(burstUsage.dynamodb.requests, orders),
-          byTable: Object.fromEntries(
-            Object.entries(burstUsage.dynamodb.byResource).map(([t, c]) => [
-              t,
-              perOrderOf(c, orders),
-            ]),
-          ),
-          failedByOperation: perOrderOf(burstUsage.dynamodb.errors, orders),
-        }
-      : null,
-    sqs: {
-      total: +(sum(burstUsage.sqs.requests) / Math.max(1, orders)).toFixed(2),
-      byAction: perOrderOf(burstUsage.sqs.requests, orders),
-      messages: perOrderOf({ ...burstUsage.sqs.messages }, orders),
-    },
+  const hostPid = host.pid!;
+  const groupOf = (pid: number): string => {
+    if (pid === hostPid) return 'host';
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java') return 'dynamodb-local';
+      const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+      const fn = cloud.functions.find((f) => path.resolve(f.assetDir) === cwd);
+      if (fn) return fn.displayName;
+    } catch {
+      // gone already
+    }
+    return 'other';
   };
+  const meter = new CpuMeter(hostPid, groupOf);
+  meter.start();
 
-  // C' concurrent POSTs at once, for a sku with a little stock
-  if (CONCURRENT > 0) {
-    const small = `${sku}-c`;
-    await stores.setStock(small, Math.max(1, Math.floor(CONCURRENT * 0.3)), 500);
-    const latencies: number[] = [];
-    const codes: Record<string, number> = {};
+  const worker = cloud.functions.find((f) => f.displayName === 'worker');
+  if (!worker) throw new Error('no worker function in the local cloud');
+  /** Final orders as the worker logs them: order id → time of its final line. */
+  const finals = new Map<string, { at: number; status: string }>();
+  const workerLog = path.join(stateDir, 'logs', `${worker.logicalId}.log`);
+  let logOffset = 0;
+  function readFinals(): void {
+    if (!fs.existsSync(workerLog)) return;
+    const size = fs.statSync(workerLog).size;
+    if (size <= logOffset) return;
+    const fd = fs.openSync(workerLog, 'r');
+    const buffer = Buffer.alloc(size - logOffset);
+    fs.readSync(fd, buffer, 0, buffer.length, logOffset);
+    fs.closeSync(fd);
+    const text = buffer.toString('utf8');
+    const end = text.lastIndexOf('\n');
+    if (end < 0) return;
+    logOffset += Buffer.byteLength(text.slice(0, end + 1));
+    for (const line of text.slice(0, end).split('\n')) {
+      const m = /"message":"order (CONFIRMED|FAILED)/.exec(line);
+      if (!m) continue;
+      const json = JSON.parse(line) as { order_id?: string; timestamp?: string };
+      if (json.order_id && !finals.has(json.order_id))
+        finals.set(json.order_id, { at: Date.parse(json.timestamp ?? ''), status: m[1]! });
+    }
+  }
+
+  const usage = async (): Promise<UsageSnapshot> =>
+    (await fetch(`${cloud.endpoints.meter}/usage`)).json() as Promise<UsageSnapshot>;
+  const perOrderOf = (counts: Record<string, number>, orders: number) =>
+    Object.fromEntries(
+      Object.entries(counts).map(([k, v]) => [k, +(v / Math.max(1, orders)).toFixed(2)]),
+    );
+  const stores = new Stores(resolveTarget({ cloudFile, env: {} }));
+  const sku = `bench-${Date.now().toString(36)}`;
+  const results: Record<string, unknown> = {};
+  try {
+    await stores.setStock(sku, 1_000_000, 500);
+
+    // idle: from SETTLE_S after ready, so the window holds the idle cloud's steady state (stream
+    // polls, pollers' receives) and not the JVM still compiling what the start ran
+    const idleS = metered ? 0 : IDLE_S;
+    if (idleS > 0) await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+    const idleBefore = meter.totals();
+    await new Promise((r) => setTimeout(r, idleS * 1000));
+    meter.sample();
+    const idleCpu = diff(meter.totals(), idleBefore);
+    const idlePercent = idleS > 0 ? (sum(idleCpu) / (idleS * 1000)) * 100 : null;
+
+    // one order alone: every function's first cold start on a quiet machine (the burst's cold
+    // starts, when the pools scale out, share the cores with the load)
+    say('local cloud: one order alone (cold starts) …');
+    const coldBefore = await usage();
+    const first = await fetch(`${cloud.apiUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ items: [{ sku, qty: 1 }] }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const firstId = ((await first.json()) as { orderId?: string }).orderId;
+    if (first.status !== 202 || !firstId) throw new Error(`the first order got ${first.status}`);
+    for (const until = Date.now() + 60_000; !finals.has(firstId) && Date.now() < until; ) {
+      readFinals();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const quietInit = usageBetween(coldBefore, await usage()).initDurationsMs;
+
+    // the burst
+    say(`local cloud${metered ? ', metered' : ''}: ${n} orders from ${C} clients …`);
+    const cpuBefore = meter.totals();
+    const usageBefore = await usage();
+    const sentAt = new Map<string, number>();
+    const acceptMs: number[] = [];
+    const statuses: Record<string, number> = {};
+    let next = 0;
+    const t0 = performance.now();
     await Promise.all(
-      Array.from({ length: CONCURRENT }, async () => {
-        const s = performance.now();
-        try {
-          const r = await fetch(`${cloud.apiUrl}/orders`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-            body: JSON.stringify({ items: [{ sku: small, qty: 1 }] }),
-            signal: AbortSignal.timeout(30_000),
-          });
-          await r.text();
-          codes[r.status] = (codes[r.status] ?? 0) + 1;
-        } catch {
-          codes.error = (codes.error ?? 0) + 1;
+      Array.from({ length: C }, async () => {
+        while (next < n) {
+          next++;
+          const at = Date.now();
+          const s = performance.now();
+          try {
+            const r = await fetch(`${cloud.apiUrl}/orders`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+              body: JSON.stringify({ items: [{ sku, qty: 1 }] }),
+              signal: AbortSignal.timeout(60_000),
+            });
+            const body = (await r.json()) as { orderId?: string };
+            acceptMs.push(performance.now() - s);
+            statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+            if (r.status === 202 && body.orderId) sentAt.set(body.orderId, at);
+          } catch {
+            statuses.error = (statuses.error ?? 0) + 1;
+          }
         }
-        latencies.push(performance.now() - s);
       }),
     );
-    results.concurrent = { n: CONCURRENT, statuses: codes, ms: stats(latencies) };
-  }
+    const burstS = (performance.now() - t0) / 1000;
+    const deadline = Date.now() + CONVERGE_TIMEOUT_MS;
+    for (;;) {
+      readFinals();
+      if ([...sentAt.keys()].every((id) => finals.has(id)) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    meter.sample();
+    const burstCpu = diff(meter.totals(), cpuBefore);
+    const burstUsage = usageBetween(usageBefore, await usage());
+    const done = [...sentAt].filter(([id]) => finals.has(id));
+    const e2e = done.map(([id, at]) => finals.get(id)!.at - at);
+    const firstSent = Math.min(...sentAt.values());
+    const lastFinal = Math.max(...done.map(([id]) => finals.get(id)!.at));
+    const byStatus: Record<string, number> = {};
+    for (const [id] of done) {
+      const s = finals.get(id)!.status;
+      byStatus[s] = (byStatus[s] ?? 0) + 1;
+    }
+    const perOrder = Object.fromEntries(
+      Object.entries(burstCpu)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => [k, +(v / Math.max(1, done.length)).toFixed(1)]),
+    );
+    results.burst = {
+      n,
+      c: C,
+      accepted: sentAt.size,
+      statuses,
+      acceptedPerS: +(sentAt.size / burstS).toFixed(1),
+      acceptMs: stats(acceptMs),
+      converged: done.length,
+      byStatus,
+      convergedPerS: +(done.length / ((lastFinal - firstSent) / 1000)).toFixed(1),
+      e2eMs: stats(e2e),
+      cpuMsPerOrder: +(sum(burstCpu) / Math.max(1, done.length)).toFixed(1),
+      cpuMsPerOrderByGroup: perOrder,
+    };
+    const orders = done.length;
+    results.requestsPerOrder = {
+      dynamodb: burstUsage.dynamodb.metered
+        ? {
+            total: +(sum(burstUsage.dynamodb.requests) / Math.max(1, orders)).toFixed(2),
+            byOperation: perOrderOf(burstUsage.dynamodb.requests, orders),
+            byTable: Object.fromEntries(
+              Object.entries(burstUsage.dynamodb.byResource).map(([t, c]) => [
+                t,
+                perOrderOf(c, orders),
+              ]),
+            ),
+            failedByOperation: perOrderOf(burstUsage.dynamodb.errors, orders),
+          }
+        : null,
+      sqs: {
+        total: +(sum(burstUsage.sqs.requests) / Math.max(1, orders)).toFixed(2),
+        byAction: perOrderOf(burstUsage.sqs.requests, orders),
+        messages: perOrderOf({ ...burstUsage.sqs.messages }, orders),
+      },
+    };
 
-  results.startToReadyS = +readySeconds.toFixed(1);
-  results.initMs = Object.fromEntries(
-    Object.entries((await usage()).initDurationsMs).map(([fn, samples]) => {
-      const underLoad = samples.slice(quietInit[fn]?.length ?? 0);
-      return [
-        fn,
-        {
-          alone: quietInit[fn]?.[0] ?? null,
-          underLoadMedian: underLoad.length > 0 ? percentile(underLoad, 50) : null,
-          coldStartsUnderLoad: underLoad.length,
-        },
-      ];
-    }),
-  );
-  results.idle = {
-    afterReadyS: SETTLE_S,
-    seconds: IDLE_S,
-    cpuPercentOfACore: idlePercent === null ? null : +idlePercent.toFixed(1),
-    byGroupMs: Object.fromEntries(Object.entries(idleCpu).map(([k, v]) => [k, Math.round(v)])),
+    // C' concurrent POSTs at once, for a sku with a little stock
+    if (CONCURRENT > 0 && !metered) {
+      const small = `${sku}-c`;
+      await stores.setStock(small, Math.max(1, Math.floor(CONCURRENT * 0.3)), 500);
+      const latencies: number[] = [];
+      const codes: Record<string, number> = {};
+      await Promise.all(
+        Array.from({ length: CONCURRENT }, async () => {
+          const s = performance.now();
+          try {
+            const r = await fetch(`${cloud.apiUrl}/orders`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+              body: JSON.stringify({ items: [{ sku: small, qty: 1 }] }),
+              signal: AbortSignal.timeout(30_000),
+            });
+            await r.text();
+            codes[r.status] = (codes[r.status] ?? 0) + 1;
+          } catch {
+            codes.error = (codes.error ?? 0) + 1;
+          }
+          latencies.push(performance.now() - s);
+        }),
+      );
+      results.concurrent = { n: CONCURRENT, statuses: codes, ms: stats(latencies) };
+    }
+
+    results.startToReadyS = +readySeconds.toFixed(1);
+    results.initMs = Object.fromEntries(
+      Object.entries((await usage()).initDurationsMs).map(([fn, samples]) => {
+        const underLoad = samples.slice(quietInit[fn]?.length ?? 0);
+        return [
+          fn,
+          {
+            alone: quietInit[fn]?.[0] ?? null,
+            underLoadMedian: underLoad.length > 0 ? percentile(underLoad, 50) : null,
+            coldStartsUnderLoad: underLoad.length,
+          },
+        ];
+      }),
+    );
+    results.idle = {
+      afterReadyS: SETTLE_S,
+      seconds: idleS,
+      cpuPercentOfACore: idlePercent === null ? null : +idlePercent.toFixed(1),
+      byGroupMs: Object.fromEntries(Object.entries(idleCpu).map(([k, v]) => [k, Math.round(v)])),
+    };
+    results.bundlesKiB = Object.fromEntries(
+      cloud.functions.map((f) => {
+        const file = ['index.mjs', 'index.js']
+          .map((n) => path.join(f.assetDir, n))
+          .find((p) => fs.existsSync(p));
+        return [f.displayName, file ? Math.round(fs.statSync(file).size / 1024) : null];
+      }),
+    );
+  } finally {
+    meter.stop();
+    host.kill('SIGINT');
+    await new Promise((r) => host.once('exit', r));
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+const results = await localCloudRun(false, N);
+if (COUNT_N > 0) {
+  const counted = await localCloudRun(true, COUNT_N);
+  const requests = counted.requestsPerOrder as { dynamodb: unknown };
+  (results.requestsPerOrder as { dynamodb: unknown }).dynamodb = requests.dynamodb;
+  results.metered = {
+    orders: (counted.burst as { converged: number }).converged,
+    cpuMsPerOrder: (counted.burst as { cpuMsPerOrder: number }).cpuMsPerOrder,
   };
-  results.bundlesKiB = Object.fromEntries(
-    cloud.functions.map((f) => {
-      const file = ['index.mjs', 'index.js']
-        .map((n) => path.join(f.assetDir, n))
-        .find((p) => fs.existsSync(p));
-      return [f.displayName, file ? Math.round(fs.statSync(file).size / 1024) : null];
-    }),
-  );
-} finally {
-  meter.stop();
-  host.kill('SIGINT');
-  await new Promise((r) => host.once('exit', r));
-  fs.rmSync(stateDir, { recursive: true, force: true });
 }
 
 if (reference) {
