@@ -63,6 +63,9 @@ export function formatLogLine(line: LogLine, color = false): string {
   return `${clock(time)}  ${line.displayName.padEnd(12)}  ${levelText}  ${correlation}  ${message}${detail}${orderId}`;
 }
 
+/** How long a line may wait before it is written to its file and the live view. */
+const FLUSH_MS = 50;
+
 /**
  * A line as received. Its JSON form is parsed once, on first read: the file and the listeners
  * get every line, but most lines are never looked into (no live view, a test that checks a few).
@@ -104,40 +107,56 @@ function parseObject(text: string): Record<string, unknown> | null {
 export class LogSink extends EventEmitter<{ line: [LogLine] }> {
   private readonly files = new Map<string, WriteStream>();
   private readonly color: boolean;
+  private readonly out: NodeJS.WritableStream;
+  /** Text not yet written, per log file and for the live view; written every FLUSH_MS. */
+  private readonly pending = new Map<string, string>();
+  private pendingView = '';
+  private flushTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: LogSinkOptions = {}) {
     super();
     this.setMaxListeners(100);
-    const out = options.out ?? process.stdout;
-    this.color = (out as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
+    this.out = options.out ?? process.stdout;
+    this.color = (this.out as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
     if (options.dir) mkdirSync(options.dir, { recursive: true });
   }
 
   /** Records one line a function wrote. */
   write(functionId: string, displayName: string, stream: 'stdout' | 'stderr', text: string): void {
     const line = new ReceivedLine(functionId, displayName, stream, text, Date.now());
-    const file = this.fileOf(functionId);
-    if (file) {
-      // Lines that arrive in one tick (a function writes several per invocation) reach the
-      // file in one writev: corked here, uncorked on the next tick, as Node's docs suggest.
-      if (file.writableCorked === 0) {
-        file.cork();
-        process.nextTick(() => file.uncork());
-      }
-      file.write(`${text}\n`);
-    }
-    if (this.options.console !== false) {
-      (this.options.out ?? process.stdout).write(`${formatLogLine(line, this.color)}\n`);
-    }
+    if (this.options.dir)
+      this.pending.set(functionId, `${this.pending.get(functionId) ?? ''}${text}\n`);
+    if (this.options.console !== false) this.pendingView += `${formatLogLine(line, this.color)}\n`;
+    this.scheduleFlush();
     this.emit('line', line);
   }
 
   /** A message of the local cloud itself, in the same live view. */
   system(message: string): void {
     if (this.options.console === false) return;
-    (this.options.out ?? process.stdout).write(
-      `${clock(new Date())}  ${'local'.padEnd(12)}  ${message}\n`,
-    );
+    // Written at once (after what is pending, to keep the order): these are few, and the
+    // start's own lines come right after them.
+    this.flush();
+    this.out.write(`${clock(new Date())}  ${'local'.padEnd(12)}  ${message}\n`);
+  }
+
+  /**
+   * Lines reach the files and the live view in one write per file every FLUSH_MS instead of one
+   * write per line: under load the functions write hundreds of lines a second, and each write
+   * is a system call on the host's event loop, beside the gateway and the Lambda API.
+   */
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Writes what is pending now. */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const [functionId, text] of this.pending) this.fileOf(functionId)?.write(text);
+    this.pending.clear();
+    if (this.pendingView) this.out.write(this.pendingView);
+    this.pendingView = '';
   }
 
   private fileOf(functionId: string): WriteStream | undefined {
@@ -152,6 +171,7 @@ export class LogSink extends EventEmitter<{ line: [LogLine] }> {
 
   /** Flushes and closes the log files. */
   async close(): Promise<void> {
+    this.flush();
     await Promise.all(
       [...this.files.values()].map((f) => new Promise<void>((resolve) => f.end(() => resolve()))),
     );
