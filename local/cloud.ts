@@ -12,6 +12,7 @@ import { SsmService } from './emulators/ssm.js';
 import { HttpApiService } from './http/http-api.js';
 import { LambdaApiService } from './http/lambda-api.js';
 import { type InvokeOptions, type InvokeResult, Invoker } from './invoke/invoke.js';
+import type { FunctionNode } from './invoke/node-runtime.js';
 import { type LogLine, LogSink } from './logs.js';
 import { DynamoDbForwarder } from './meter/dynamodb-forwarder.js';
 import { MeterService } from './meter/meter-service.js';
@@ -288,6 +289,7 @@ async function startWith(
         onOutput: (fn) => (stream, line) => logs.write(fn.logicalId, fn.displayName, stream, line),
         onInit: (fn, ms) => meter.coldStart(fn.displayName, ms),
       });
+      for (const line of runtimeLines(invoker)) step(line);
       const streams = new DynamoDBStreamsClient({
         endpoint: dynamodbEndpoint(),
         ...LOCAL_REGION_CONFIG,
@@ -518,6 +520,17 @@ function lazyInvoker(get: () => Invoker | undefined): Invoker {
 }
 
 /** The environment Lambda gives every function, with fake credentials. */
+/** What the functions run on: one line per runtime, a note when it is not the runtime's Node. */
+function runtimeLines(invoker: Invoker): string[] {
+  const byRuntime = new Map<string, FunctionNode>();
+  for (const node of invoker.nodes.values()) byRuntime.set(node.runtime, node);
+  return [...byRuntime.values()].map((node) =>
+    node.matchesRuntime
+      ? `functions (${node.runtime}) run on Node ${node.version} (${node.source === 'host' ? "the host's" : node.source})`
+      : `note: functions name ${node.runtime} but no such Node is installed here (npm ci brings Node 24 on Linux): they run on the host's Node ${node.version}`,
+  );
+}
+
 function baseEnvironment(fn: FunctionDef): Record<string, string> {
   const date = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
   return {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FunctionDef } from '../template/stack.js';
+import { type FunctionNode, installedNodes, nodeForRuntime } from './node-runtime.js';
 import { FunctionPool, type LambdaError, type OutputListener } from './pool.js';
 
 /** Lambda's payload limit for a synchronous invocation, request and response (6 MB). */
@@ -50,6 +51,8 @@ export interface InvokerOptions {
   readonly onOutput: (fn: FunctionDef) => OutputListener;
   /** Called with each cold start's module init time. */
   readonly onInit?: (fn: FunctionDef, initDurationMs: number) => void;
+  /** The Node.js each function runs on (default: its runtime's version when installed). */
+  readonly nodeOf?: (fn: FunctionDef) => FunctionNode;
 }
 
 /**
@@ -63,15 +66,21 @@ export class Invoker {
   private readonly byName = new Map<string, FunctionDef>();
   private readonly outputs = new Map<string, OutputListener>();
   private readonly afterInvoke = new Set<AfterInvokeHook>();
+  /** The Node.js each function's instances run on, by function name. */
+  readonly nodes = new Map<string, FunctionNode>();
 
   constructor(
     readonly functions: readonly FunctionDef[],
     options: InvokerOptions,
   ) {
+    const installed = options.nodeOf ? [] : installedNodes();
+    const nodeOf = options.nodeOf ?? ((fn: FunctionDef) => nodeForRuntime(fn.runtime, installed));
     for (const fn of functions) {
       this.byName.set(fn.name, fn);
       const output = options.onOutput(fn);
       this.outputs.set(fn.name, output);
+      const node = nodeOf(fn);
+      this.nodes.set(fn.name, node);
       this.pools.set(
         fn.name,
         new FunctionPool(fn, {
@@ -79,6 +88,7 @@ export class Invoker {
           maxInstances: options.maxInstancesOf?.(fn) ?? options.maxInstances ?? 4,
           onOutput: output,
           onInit: (ms) => options.onInit?.(fn, ms),
+          execPath: node.execPath,
         }),
       );
     }

@@ -55,8 +55,10 @@ class FunctionInstance {
     env: Record<string, string>,
     onOutput: OutputListener,
     onInit?: (initDurationMs: number) => void,
+    execPath?: string,
   ) {
     this.child = fork(RUNNER, [], {
+      ...(execPath ? { execPath } : {}),
       cwd: fn.assetDir,
       env: {
         ...env,
@@ -196,6 +198,8 @@ export interface PoolOptions {
   readonly onOutput: OutputListener;
   /** Called with each new instance's module init time (the import of the handler module). */
   readonly onInit?: (initDurationMs: number) => void;
+  /** The Node.js binary the instances run on (default the host's; see node-runtime.ts). */
+  readonly execPath?: string;
 }
 
 /**
@@ -268,6 +272,7 @@ export class FunctionPool {
       this.options.env,
       this.options.onOutput,
       this.options.onInit,
+      this.options.execPath,
     );
     this.all.add(instance);
     return instance;
