@@ -24,9 +24,10 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type SizedMessage, toBatches, toQueueMessage } from '../lambdas/outbox-relay/domain.js';
+import { batchGetAll } from '../lambdas/shared/dynamodb.js';
 import { asCloudEvent, type CloudEvent } from '../lambdas/shared/events.js';
 import { ItemKind, orderEventKey, orderKey } from '../lambdas/shared/keys.js';
 import { clientConfig, documentClient } from './clients.js';
@@ -327,13 +328,14 @@ export class DeadLetters extends QueueAdapter {
     const found = new Map<string, Record<string, unknown>>();
     const table = this.target.outputs.OrdersTableName;
     const unique = [...new Set(orderIds)];
-    for (let i = 0; i < unique.length; i += 100) {
-      const keys = unique.slice(i, i + 100).map((id) => orderKey(id));
-      const page = await this.call('dlq list', () =>
-        this.db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } })),
-      );
-      for (const item of page.Responses?.[table] ?? []) found.set(String(item.orderId), item);
-    }
+    const items = await this.call('dlq list', () =>
+      batchGetAll(
+        this.db,
+        table,
+        unique.map((id) => orderKey(id)),
+      ),
+    );
+    for (const item of items) found.set(String(item.orderId), item);
     return found;
   }
 
@@ -491,15 +493,16 @@ export class StreamFailures extends QueueAdapter {
       start = page.LastEvaluatedKey;
     } while (start);
     const events: CloudEvent[] = [];
-    for (let i = 0; i < pending.length; i += 100) {
-      const keys = pending.slice(i, i + 100).map((id) => orderEventKey(id, 'order.placed.v1'));
-      const page = await this.call('dlq redrive', () =>
-        this.db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } })),
-      );
-      for (const item of page.Responses?.[table] ?? []) {
-        const event = asCloudEvent(item.event);
-        if (event) events.push(event);
-      }
+    const items = await this.call('dlq redrive', () =>
+      batchGetAll(
+        this.db,
+        table,
+        pending.map((id) => orderEventKey(id, 'order.placed.v1')),
+      ),
+    );
+    for (const item of items) {
+      const event = asCloudEvent(item.event);
+      if (event) events.push(event);
     }
     return events;
   }

@@ -3,13 +3,12 @@
  * which turns SDK exceptions into the domain errors of ./errors.ts.
  */
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { cancellationCodes } from '../shared/dynamodb.js';
+import { batchGetAll, cancellationCodes } from '../shared/dynamodb.js';
 import { asCloudEvent, type CloudEvent } from '../shared/events.js';
 import {
   catalogKey,
@@ -68,26 +67,21 @@ export class DynamoOrderStore implements OrderStore {
 
   async getPrices(skus: readonly string[]): Promise<Map<string, number>> {
     const prices = new Map<string, number>();
-    let keys: Record<string, unknown>[] = skus.map((sku) => catalogKey(sku));
+    let items: Record<string, unknown>[];
     try {
-      for (let round = 0; keys.length > 0; round++) {
-        if (round > 0)
-          await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(round, 5)));
-        if (round > 8) throw new Error('catalog read kept returning unprocessed keys');
-        const result = await this.db.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          if (typeof item.price === 'number' && typeof item.pk === 'string') {
-            prices.set(item.pk.slice('CATALOG#'.length), item.price);
-          }
-        }
-        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      }
+      items = await batchGetAll(
+        this.db,
+        this.tableName,
+        skus.map((sku) => catalogKey(sku)),
+        { consistentRead: true },
+      );
     } catch (error) {
       throw new OrdersUnavailableError('reading the catalog failed', { cause: error });
+    }
+    for (const item of items) {
+      if (typeof item.price === 'number' && typeof item.pk === 'string') {
+        prices.set(item.pk.slice('CATALOG#'.length), item.price);
+      }
     }
     return prices;
   }
