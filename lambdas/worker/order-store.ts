@@ -68,7 +68,10 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
     }
   }
 
-  async startFailing(orderId: string, plan: FailPlan): Promise<FailPlan | undefined> {
+  async startFailing(
+    orderId: string,
+    plan: FailPlan,
+  ): Promise<{ plan: FailPlan } | { status: string }> {
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
@@ -79,6 +82,8 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':plan': plan, ':pending': 'PENDING' },
           ReturnValues: 'ALL_NEW',
+          // When the order is no longer PENDING, the failed condition says what it is instead.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const held = parseFailPlan(Attributes?.failing);
@@ -86,9 +91,13 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
         throw new Error(
           `the order's failing plan is unreadable: ${JSON.stringify(Attributes?.failing)}`,
         );
-      return held;
+      return { plan: held };
     } catch (error) {
-      if (isConditionFailure(error)) return undefined; // finished meanwhile
+      if (isConditionFailure(error)) {
+        // The exception carries the item as DynamoDB sent it (not unmarshalled).
+        const item = (error as { Item?: { status?: { S?: string } } }).Item;
+        return { status: item?.status?.S ?? 'MISSING' }; // finished meanwhile
+      }
       throw new OrderStoreUnavailableError('marking the order failing failed', { cause: error });
     }
   }

@@ -51,10 +51,10 @@ export interface SagaOrderStore {
   recordSteps(steps: CloudEvent[]): Promise<void>;
   /**
    * Marks a PENDING order as failing with this plan, unless a plan is there already; returns
-   * the plan that holds (the one already there wins), or undefined when the order is no
-   * longer PENDING. From then on no delivery can confirm the order.
+   * the plan that holds (the one already there wins), or the status the order has when it is no
+   * longer PENDING (MISSING when there is none). From then on no delivery can confirm the order.
    */
-  startFailing(orderId: string, plan: FailPlan): Promise<FailPlan | undefined>;
+  startFailing(orderId: string, plan: FailPlan): Promise<{ plan: FailPlan } | { status: string }>;
   /**
    * Moves a PENDING order to its final status and writes its event and its steps' events, in
    * one transaction (events of a type recorded before are left as they are). Returns false

@@ -104,26 +104,32 @@ export class OrderSaga {
       decision = GIVE_UP;
     }
     if (decision.next === 'confirm') return this.confirm(input, state, log);
-    const plan = await this.planFailure(orderId, decision, state, log);
-    if (!plan) return { result: 'SKIPPED', status: 'FINISHED' };
-    return this.fail(input, state, plan, log);
+    const held = await this.planFailure(orderId, decision, state, log);
+    if ('status' in held) return { result: 'SKIPPED', status: held.status };
+    return this.fail(input, state, held.plan, log);
   }
 
   /**
    * The plan that holds for failing the order: with something to undo, the steps so far are
    * recorded (a delivery that resumes the plan skips them) and the order is marked failing
-   * first, or an earlier mark is adopted; undefined when it was finished meanwhile.
+   * first, or an earlier mark is adopted; the order's status when it was finished meanwhile.
    */
   private async planFailure(
     orderId: string,
     { reason, compensate }: FailPlan,
     state: RunState,
     log: Log,
-  ): Promise<FailPlan | undefined> {
-    if (compensate.length === 0) return { reason, compensate };
+  ): Promise<{ plan: FailPlan } | { status: string }> {
+    if (compensate.length === 0) return { plan: { reason, compensate } };
     await this.store.recordSteps(state.steps.splice(0));
     const held = await this.store.startFailing(orderId, { reason, compensate });
-    if (!held) log.info('order was finished meanwhile by another delivery: nothing to undo');
+    if ('status' in held)
+      log.info(
+        `order was finished meanwhile by another delivery (${held.status}): nothing to undo`,
+        {
+          status: held.status,
+        },
+      );
     return held;
   }
 

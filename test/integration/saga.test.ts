@@ -384,7 +384,7 @@ describe('order saga', () => {
     });
     const confirmedWhileFailing = await orderStore.finish(orderId, confirmed);
 
-    expect(first).toEqual({ reason: 'GAVE_UP', compensate: ['refund', 'release'] });
+    expect(first).toEqual({ plan: { reason: 'GAVE_UP', compensate: ['refund', 'release'] } });
     expect(second).toEqual(first);
     expect(confirmedWhileFailing).toBe(false);
     expect(await readOrders.getOrder(orderId)).toMatchObject({ status: 'PENDING' });
@@ -396,7 +396,13 @@ describe('order saga', () => {
         reason: 'GAVE_UP',
         compensate: ['release'],
       }),
-    ).toBeUndefined();
+    ).toEqual({ status: 'CONFIRMED' });
+    expect(
+      await orderStore.startFailing('no-such-order', {
+        reason: 'GAVE_UP',
+        compensate: ['release'],
+      }),
+    ).toEqual({ status: 'MISSING' });
   });
 
   it('a delivery giving up while another confirms the same order leaves it consistent either way', async () => {
