@@ -17,6 +17,7 @@ import {
   ORDER_EVENT_SK_PREFIX,
   orderEventKey,
   orderKey,
+  skuOfCatalogPk,
 } from '../shared/keys.js';
 import { type OrderView, toOrderView } from './domain.js';
 import { IdempotencyGuardExistsError, OrdersUnavailableError } from './errors.js';
@@ -79,9 +80,8 @@ export class DynamoOrderStore implements OrderStore {
       throw new OrdersUnavailableError('reading the catalog failed', { cause: error });
     }
     for (const item of items) {
-      if (typeof item.price === 'number' && typeof item.pk === 'string') {
-        prices.set(item.pk.slice('CATALOG#'.length), item.price);
-      }
+      const sku = typeof item.pk === 'string' ? skuOfCatalogPk(item.pk) : undefined;
+      if (typeof item.price === 'number' && sku !== undefined) prices.set(sku, item.price);
     }
     return prices;
   }

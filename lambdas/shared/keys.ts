@@ -12,8 +12,12 @@ export const orderEventKey = (orderId: string, type: string) => ({
 });
 /** Prefix of the sort keys of an order's event items. */
 export const ORDER_EVENT_SK_PREFIX = 'EVENT#';
+const CATALOG_PK_PREFIX = 'CATALOG#';
 /** Orders table: the catalog entry (price) of a sku; the order service prices from it. */
-export const catalogKey = (sku: string) => ({ pk: `CATALOG#${sku}`, sk: 'CATALOG' });
+export const catalogKey = (sku: string) => ({ pk: `${CATALOG_PK_PREFIX}${sku}`, sk: 'CATALOG' });
+/** The sku of a catalog entry's partition key (undefined for another key). */
+export const skuOfCatalogPk = (pk: string): string | undefined =>
+  pk.startsWith(CATALOG_PK_PREFIX) ? pk.slice(CATALOG_PK_PREFIX.length) : undefined;
 /** Orders table: the guard that binds an Idempotency-Key to the one order it created. */
 export const idempotencyGuardKey = (keyHash: string) => ({
   pk: `IDEMPOTENCY#${keyHash}`,

