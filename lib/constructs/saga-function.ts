@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { DockerImage, type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import * as esbuild from 'esbuild';
 import { sourceMapsFrom } from '../config.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,7 +30,7 @@ export interface SagaFunctionProps {
  * into an owned log group with retention, destroyed with the stack.
  */
 export class SagaFunction extends Construct {
-  readonly fn: nodejs.NodejsFunction;
+  readonly fn: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
 
@@ -48,10 +48,10 @@ export class SagaFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     const sourceMaps = sourceMapsFrom(this.node);
-    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+    this.fn = new lambda.Function(this, 'Function', {
       role: this.role,
-      entry: path.join(repoRoot, 'lambdas', props.handlerDir, 'handler.ts'),
-      handler: 'handler',
+      code: bundledCode(props.handlerDir, sourceMaps),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -59,38 +59,59 @@ export class SagaFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.DISABLED,
-      projectRoot: repoRoot,
-      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         ...props.environment,
       },
-      bundling: {
-        minify: true,
-        // Off by default (-c sourceMaps=true turns them on): a map roughly doubles the asset
-        // and --enable-source-maps slows every stack trace.
-        sourceMap: sourceMaps,
-        target: 'node24',
-        // ESM lets esbuild tree-shake the SDK's dist-es builds (about 40 % smaller than CJS).
-        // The banner gives the CJS dependencies that call require() a working one.
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner:
-          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // The SDK is bundled (pinned by our lockfile) rather than taken from the runtime,
-        // so what runs in AWS is exactly what the tests and the local cloud ran.
-        externalModules: [],
-        esbuildArgs: {
-          // Lambda hands a function its credentials in environment variables: the bundles get
-          // the default chain's env link alone (see lambdas/shared/lambda-credentials.ts).
-          '--alias': [`@aws-sdk/credential-provider-node=./${LAMBDA_CREDENTIALS}`],
-        },
-        forceDockerBundling: false,
-      },
     });
   }
+}
+
+/**
+ * The function's asset: `lambdas/<handlerDir>/handler.ts` bundled by esbuild's API, in this
+ * process, into `index.mjs` (the asset hash is the output's). What aws-lambda-nodejs's
+ * NodejsFunction would run, without its `npx --no-install esbuild` per function: starting npm
+ * cost 0.7 s of CPU per bundle, 3.5 s of each synth here, against 0.01 s for the binary.
+ */
+function bundledCode(handlerDir: string, sourceMaps: boolean): lambda.Code {
+  return lambda.Code.fromAsset(path.join(repoRoot, 'lambdas', handlerDir), {
+    bundling: {
+      // Only if local bundling cannot run (it always can: esbuild is a dependency).
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          esbuild.buildSync({
+            absWorkingDir: repoRoot,
+            entryPoints: [path.join('lambdas', handlerDir, 'handler.ts')],
+            outfile: path.join(outputDir, 'index.mjs'),
+            bundle: true,
+            platform: 'node',
+            target: 'node24',
+            minify: true,
+            // Off by default (-c sourceMaps=true turns them on): a map roughly doubles the
+            // asset and --enable-source-maps slows every stack trace.
+            sourcemap: sourceMaps,
+            // ESM lets esbuild tree-shake the SDK's dist-es builds (about 40 % smaller than
+            // CJS). The banner gives the CJS dependencies that call require() a working one.
+            format: 'esm',
+            mainFields: ['module', 'main'],
+            banner: {
+              js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+            },
+            // The SDK is bundled (pinned by our lockfile) rather than taken from the runtime,
+            // so what runs in AWS is exactly what the tests and the local cloud ran. Lambda
+            // hands a function its credentials in environment variables: the bundles get the
+            // default chain's env link alone (see lambdas/shared/lambda-credentials.ts).
+            alias: { '@aws-sdk/credential-provider-node': `./${LAMBDA_CREDENTIALS}` },
+            logLevel: 'warning',
+          });
+          return true;
+        },
+      },
+    },
+  });
 }
 
 /** Lets `caller` invoke exactly `target` (its unqualified ARN: no versions, no aliases). */
