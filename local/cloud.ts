@@ -123,12 +123,6 @@ export interface CloudInfo {
 
 /** A running local cloud. */
 export interface LocalCloud extends CloudInfo {
-  /** Logical id → physical name of tables, queue URLs and function names. */
-  readonly names: {
-    readonly tables: Record<string, string>;
-    readonly queues: Record<string, string>;
-    readonly functions: Record<string, string>;
-  };
   /** Every function's output lines, as `line` events. */
   readonly logs: LogSink;
   /** Invokes a function through the invoke path (name, ARN or logical id). */
@@ -444,11 +438,6 @@ async function startWith(
   let stopping: Promise<void> | undefined;
   return {
     ...info,
-    names: {
-      tables,
-      queues,
-      functions: Object.fromEntries(functions.map((f) => [f.logicalId, f.name])),
-    },
     logs,
     invoke: (name, event, invokeOptions) => {
       const byLogicalId = functions.find((f) => f.logicalId === name || f.displayName === name);

@@ -5,8 +5,6 @@
 import { InvalidCommandError, parseCommandEnvelope } from '../shared/command-envelope.js';
 import type { InventoryCommand, OrderLine } from '../shared/commands.js';
 
-export { InvalidCommandError };
-
 const SKU = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Checks an invoke payload against the inventory commands of lambdas/shared/commands.ts. */

@@ -4,8 +4,6 @@
 import { InvalidCommandError, parseCommandEnvelope } from '../shared/command-envelope.js';
 import type { PaymentCommand } from '../shared/commands.js';
 
-export { InvalidCommandError };
-
 /** Checks an invoke payload against the payment commands of lambdas/shared/commands.ts. */
 export function parsePaymentCommand(payload: unknown): PaymentCommand {
   const { command, orderId, correlationId, fields: p } = parseCommandEnvelope(payload);

@@ -118,11 +118,6 @@ export class SqsEventSource {
     this.filters = parseFilterCriteria(p.FilterCriteria);
   }
 
-  /** How many batches may run at once (the function needs as many instances). */
-  get maxConcurrency(): number {
-    return this.concurrency;
-  }
-
   /** Starts the pollers. */
   start(): void {
     this.loops = Array.from({ length: this.concurrency }, () => this.poll());

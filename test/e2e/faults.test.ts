@@ -41,6 +41,12 @@ describe('the saga under injected faults (FAULT_FAIL_RATE=0.3, FAULT_DELAY_MS=10
         expect(charged).toEqual([]);
       }
     }
-    expect(cloud.logLinesMatching(/temporary|fault/i).length).toBeGreaterThan(0);
+    // The participants logged the injected faults, and the worker retried past them.
+    expect(
+      cloud.logLinesMatching(/temporary failure, the caller will retry.*\(injected fault\)/).length,
+    ).toBeGreaterThan(0);
+    expect(
+      cloud.logLinesMatching(/temporary failure, retrying|retrying later/).length,
+    ).toBeGreaterThan(0);
   });
 });
