@@ -24,9 +24,7 @@ describe('Lambda event filtering', () => {
   });
 
   it('supports prefix, suffix, equals-ignore-case and wildcard', () => {
-    const image = { dynamodb: { NewImage: { type: { S: ['x'] } } } };
     const on = (matcher: unknown) => ({ dynamodb: { NewImage: { type: { S: [matcher] } } } });
-    expect(image).toBeDefined();
     expect(matchesPattern(on({ prefix: 'order.' }), streamRecord)).toBe(true);
     expect(matchesPattern(on({ suffix: '.v1' }), streamRecord)).toBe(true);
     expect(matchesPattern(on({ 'equals-ignore-case': 'ORDER.PLACED.V1' }), streamRecord)).toBe(
@@ -34,6 +32,9 @@ describe('Lambda event filtering', () => {
     );
     expect(matchesPattern(on({ wildcard: 'order.*.v1' }), streamRecord)).toBe(true);
     expect(matchesPattern(on({ prefix: 'payment.' }), streamRecord)).toBe(false);
+    expect(matchesPattern(on({ suffix: '.v2' }), streamRecord)).toBe(false);
+    expect(matchesPattern(on({ 'equals-ignore-case': 'ORDER.PLACED' }), streamRecord)).toBe(false);
+    expect(matchesPattern(on({ wildcard: 'payment.*' }), streamRecord)).toBe(false);
   });
 
   it('supports exists true and false', () => {
