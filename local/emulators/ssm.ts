@@ -6,8 +6,8 @@
  * with `--persist`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { close, createServer, listen, RequestBodyTooLargeError, readBody } from '../http/server.js';
 import type { Service } from '../service.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template/intrinsics.js';
 
@@ -80,12 +80,9 @@ export class SsmService implements Service {
         send(response, 500, { __type: 'InternalServerError', message: String(error) }),
       );
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    const port = await listen(server, 0, '127.0.0.1', 'the SSM emulator');
     this.server = server;
-    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.endpoint = `http://127.0.0.1:${port}`;
   }
 
   async stop(): Promise<void> {
@@ -93,9 +90,7 @@ export class SsmService implements Service {
     if (file) writeFileSync(file, `${JSON.stringify([...this.store.values()], null, 1)}\n`);
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await close(server);
   }
 
   /** A parameter's current value (for tests), undefined when absent. */
@@ -105,14 +100,12 @@ export class SsmService implements Service {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const target = String(request.headers['x-amz-target'] ?? '');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) {
-        return send(response, 413, { __type: 'ValidationException', message: 'request too large' });
-      }
-      chunks.push(chunk as Buffer);
+    let body: Buffer;
+    try {
+      body = await readBody(request, MAX_BODY_BYTES);
+    } catch (error) {
+      if (!(error instanceof RequestBodyTooLargeError)) throw error;
+      return send(response, 413, { __type: 'ValidationException', message: 'request too large' });
     }
     try {
       if (request.method !== 'POST' || !target.startsWith('AmazonSSM.')) {
@@ -123,7 +116,7 @@ export class SsmService implements Service {
       }
       let input: Record<string, unknown>;
       try {
-        input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+        input = JSON.parse(body.toString('utf8') || '{}');
       } catch {
         throw new SsmError('SerializationException', 'the request body is not JSON');
       }

@@ -13,7 +13,7 @@ import {
   parseRouteKey,
   type Route,
 } from './api-event.js';
-import { BodyTooLargeError, close, createServer, listen, readBody } from './server.js';
+import { close, createServer, listen, RequestBodyTooLargeError, readBody } from './server.js';
 
 /** API Gateway's request body limit (10 MB). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -92,7 +92,7 @@ export class HttpApiService implements Service {
     try {
       body = await readBody(request, MAX_BODY_BYTES);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) {
+      if (error instanceof RequestBodyTooLargeError) {
         return send(
           response,
           jsonResponse(413, { message: 'Request Entity Too Large' }),

@@ -8,7 +8,7 @@ import {
 } from '../invoke/invoke.js';
 import { sleep } from '../ports.js';
 import type { Service } from '../service.js';
-import { BodyTooLargeError, close, createServer, listen, readBody } from './server.js';
+import { close, createServer, listen, RequestBodyTooLargeError, readBody } from './server.js';
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 /** Lambda retries a failed asynchronous invocation twice. */
@@ -85,7 +85,7 @@ export class LambdaApiService implements Service {
         type === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES,
       );
     } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
+      if (!(error instanceof RequestBodyTooLargeError)) throw error;
       return sendError(
         response,
         413,

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StartupError } from '../service.js';
 
-/** The body was larger than allowed. */
-export class BodyTooLargeError extends Error {}
+/** A request body larger than the server allows (not the api function's BodyTooLargeError). */
+export class RequestBodyTooLargeError extends Error {}
 
 /** Reads a request body, failing once it exceeds `limit` bytes. */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
@@ -13,7 +13,7 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new BodyTooLargeError());
+        reject(new RequestBodyTooLargeError());
         request.resume();
         return;
       }

@@ -78,3 +78,22 @@ describe('SsmChaosSettings (Powertools Parameters over the SSM API)', () => {
     expect(await settings.current()).toEqual(BASE);
   });
 });
+
+describe('the SSM emulator', () => {
+  it('answers 413 to a request body over 256 KiB, and stays up', async () => {
+    const big = await fetch(ssm.endpoint, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AmazonSSM.PutParameter' },
+      body: 'x'.repeat(256 * 1024 + 1),
+    });
+    const next = await fetch(ssm.endpoint, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AmazonSSM.GetParameter' },
+      body: JSON.stringify({ Name: NAME }),
+    });
+
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ __type: 'ValidationException' });
+    expect(next.status).toBe(200);
+  });
+});
