@@ -66,7 +66,11 @@ export function faultContext(faults: FaultOptions): Record<string, number> {
 }
 
 /** What `buildApp` of lib/app.ts looks like to the local cloud. */
-type BuildApp = (options: { outdir?: string; context?: Record<string, unknown> }) => {
+type BuildApp = (options: {
+  outdir?: string;
+  context?: Record<string, unknown>;
+  builtinCloudFormationValidation?: boolean;
+}) => {
   synth(): { directory: string };
 };
 
@@ -216,7 +220,8 @@ async function synthesizeLocked(options: {
   const module = (await import(pathToFileURL(modulePath).href)) as { buildApp?: BuildApp };
   if (typeof module.buildApp !== 'function')
     throw new Error(`${modulePath} does not export buildApp`);
-  const app = module.buildApp({ outdir, context });
+  // Without CDK's built-in CloudFormation validation (see lib/app.ts): cdk-nag still runs.
+  const app = module.buildApp({ outdir, context, builtinCloudFormationValidation: false });
   const directory = app.synth().directory;
   // Hashed again: an input saved during the synth makes the next start synthesize anew.
   const after = `${modulePath}\n${sourcesHash(root, context)}`;
