@@ -3,8 +3,6 @@
  * target lazily, runs one command and turns every failure into one line on stderr.
  */
 import { parseArgs } from 'node:util';
-// The commands are imported when one runs (the AWS SDK clients they need are most of the
-// start-up time): --help and a usage error load none of them.
 import type { CommandContext } from './commands.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import { type Io, processIo } from './output.js';
@@ -66,19 +64,67 @@ const OPTIONS = {
 } as const;
 const GLOBAL_OPTIONS = ['json', 'help', 'stack-outputs', 'cloud'];
 
-/** Which options each command takes besides the global ones. */
-const COMMAND_OPTIONS: Record<string, string[]> = {
-  'stock set': ['price'],
-  'stock get': [],
-  order: ['key', 'correlation-id', 'timeout'],
-  'orders get': [],
-  'payments list': ['order'],
-  'dlq list': ['queue', 'max'],
-  'dlq redrive': ['queue', 'max', 'from-table'],
-  verify: ['accepted', 'max-pending'],
-  'chaos set': ['service', 'fail-rate', 'delay-ms', 'fail-after-commit'],
-  'chaos clear': ['service'],
-  'chaos show': ['service'],
+type Values = ReturnType<typeof parse>['values'];
+
+/** A command: the options it takes besides the global ones, and how it runs. */
+interface Command {
+  readonly options: readonly (keyof typeof OPTIONS)[];
+  run(ctx: CommandContext, args: string[], values: Values): Promise<number>;
+}
+
+// Each command imports its module when it runs (the AWS SDK clients they need are most of the
+// start-up time): --help and a usage error load none of them.
+const commands = () => import('./commands.js');
+const chaos = () => import('./chaos.js');
+
+/** Every command, by name (one or two words); USAGE above documents each of them. */
+export const COMMANDS: Record<string, Command> = {
+  'stock set': {
+    options: ['price'],
+    run: async (ctx, args, v) => (await commands()).stockSet(ctx, args, { price: v.price }),
+  },
+  'stock get': { options: [], run: async (ctx, args) => (await commands()).stockGet(ctx, args) },
+  order: {
+    options: ['key', 'correlation-id', 'timeout'],
+    run: async (ctx, args, v) => {
+      const { placeOrder, parseSeconds } = await commands();
+      return placeOrder(ctx, args, {
+        key: v.key,
+        correlationId: v['correlation-id'],
+        timeoutSeconds: v.timeout === undefined ? 30 : parseSeconds('--timeout', v.timeout),
+        pollIntervalMs: 250,
+      });
+    },
+  },
+  'orders get': { options: [], run: async (ctx, args) => (await commands()).ordersGet(ctx, args) },
+  'payments list': {
+    options: ['order'],
+    run: async (ctx, args, v) => (await commands()).paymentsList(ctx, args, { order: v.order }),
+  },
+  'dlq list': {
+    options: ['queue', 'max'],
+    run: async (ctx, args, v) => (await commands()).dlqList(ctx, args, v),
+  },
+  'dlq redrive': {
+    options: ['queue', 'max', 'from-table'],
+    run: async (ctx, args, v) => (await commands()).dlqRedrive(ctx, args, v),
+  },
+  verify: {
+    options: ['accepted', 'max-pending'],
+    run: async (ctx, args, v) => (await import('./verify.js')).verifyCommand(ctx, args, v),
+  },
+  'chaos set': {
+    options: ['service', 'fail-rate', 'delay-ms', 'fail-after-commit'],
+    run: async (ctx, args, v) => (await chaos()).chaosSet(ctx, args, v),
+  },
+  'chaos clear': {
+    options: ['service'],
+    run: async (ctx, args, v) => (await chaos()).chaosClear(ctx, args, v),
+  },
+  'chaos show': {
+    options: ['service'],
+    run: async (ctx, args, v) => (await chaos()).chaosShow(ctx, args, v),
+  },
 };
 
 export interface MainOptions {
@@ -116,11 +162,12 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
   }
 
   const [first = '', second = '', ...rest] = positionals;
-  const single = first === 'order' || first === 'verify';
+  const single = Object.hasOwn(COMMANDS, first);
   const name = single ? first : `${first} ${second}`;
   const args = single ? positionals.slice(1) : rest;
-  const allowed = COMMAND_OPTIONS[name];
-  if (!allowed) throw new UsageError(`unknown command "${positionals.slice(0, 2).join(' ')}"`);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) throw new UsageError(`unknown command "${positionals.slice(0, 2).join(' ')}"`);
+  const allowed: readonly string[] = command.options;
   const misplaced = Object.keys(values).filter(
     (option) => !GLOBAL_OPTIONS.includes(option) && !allowed.includes(option),
   );
@@ -141,49 +188,7 @@ async function run(argv: string[], io: Io, env: NodeJS.ProcessEnv): Promise<numb
       return target;
     },
   };
-
-  if (first === 'chaos') {
-    const { chaosClear, chaosSet, chaosShow } = await import('./chaos.js');
-    if (name === 'chaos set') return chaosSet(ctx, args, values);
-    if (name === 'chaos clear') return chaosClear(ctx, args, values);
-    return chaosShow(ctx, args, values);
-  }
-  if (name === 'verify') {
-    const { verifyCommand } = await import('./verify.js');
-    return verifyCommand(ctx, args, values);
-  }
-  const {
-    dlqList,
-    dlqRedrive,
-    ordersGet,
-    parseSeconds,
-    paymentsList,
-    placeOrder,
-    stockGet,
-    stockSet,
-  } = await import('./commands.js');
-  switch (name) {
-    case 'stock set':
-      return stockSet(ctx, args, { price: values.price });
-    case 'stock get':
-      return stockGet(ctx, args);
-    case 'orders get':
-      return ordersGet(ctx, args);
-    case 'payments list':
-      return paymentsList(ctx, args, { order: values.order });
-    case 'dlq list':
-      return dlqList(ctx, args, values);
-    case 'dlq redrive':
-      return dlqRedrive(ctx, args, values);
-    default:
-      return placeOrder(ctx, args, {
-        key: values.key,
-        correlationId: values['correlation-id'],
-        timeoutSeconds:
-          values.timeout === undefined ? 30 : parseSeconds('--timeout', values.timeout),
-        pollIntervalMs: 250,
-      });
-  }
+  return command.run(ctx, args, values);
 }
 
 function parse(argv: string[]) {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS, USAGE } from '../../cli/main.js';
 import { catalogKey, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
 import { startDynamoDbLocal, TABLES, type TestDynamo } from './dynamodb-local.js';
 import { type FakeApi, orderBody, startFakeApi } from './fake-api.js';
@@ -36,6 +37,8 @@ describe('mini-ec without a target', () => {
     [['stock', 'get', 'coffee', '--price', '5'], /stock get takes no --price/],
     [['stock', 'get'], /a sku is required/],
     [['stock', 'delete', 'coffee'], /unknown command "stock delete"/],
+    [['toString'], /unknown command "toString"/],
+    [['verify', '--price', '5'], /verify takes no --price/],
     [['payments', 'list'], /payments list needs --order <id>/],
     [['orders', 'get', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['order'], /order needs at least one sku=qty/],
@@ -54,6 +57,15 @@ describe('mini-ec without a target', () => {
       expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
     },
   );
+
+  it('documents every command in its usage, and no command that does not exist', () => {
+    const documented = [...USAGE.matchAll(/^ {2}mini-ec ([a-z]+(?: [a-z]+)?)/gm)].map((m) => {
+      const [first = '', second] = (m[1] ?? '').split(' ');
+      return Object.hasOwn(COMMANDS, first) ? first : `${first} ${second}`;
+    });
+
+    expect(new Set(documented)).toEqual(new Set(Object.keys(COMMANDS)));
+  });
 
   it('reads a deployed stack from cdk deploy --outputs-file, and says what it lacks', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
