@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The `mini-ec` bin. Runs a prebuilt ESM bundle of cli/main.ts (esbuild; node_modules packages
-// kept external) cached in .cache/cli/main.mjs (git-ignored). The bundle is rebuilt when any
-// source file it was built from (esbuild's metafile inputs) is newer than it, so edits to cli/
-// or lambdas/shared/ show at once. If esbuild cannot build it, falls back to tsx.
+// The `mini-ec` bin. Runs a prebuilt ESM bundle of cli/main.ts (esbuild, the packages it uses
+// inside) cached in .cache/cli/main.mjs (git-ignored). The bundle is rebuilt when any source
+// file it was built from (esbuild's metafile inputs) or node_modules/.package-lock.json (which
+// npm rewrites on every install) is newer than it, so edits to cli/ or lambdas/shared/ show at
+// once. If esbuild cannot build it, falls back to tsx.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -43,12 +44,20 @@ async function build() {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
+    // The SDK inside the bundle: one file to read instead of Node resolving and loading a few
+    // hundred modules of node_modules on every run. The banner gives CJS dependencies require().
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     metafile: true,
     write: false,
     logLevel: 'silent',
   });
-  const inputs = Object.keys(result.metafile.inputs);
+  // Our sources one by one; the packages through the file npm rewrites on every install.
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((input) => !input.startsWith('node_modules/'))
+    .concat('node_modules/.package-lock.json');
   // Chunks first and the entry last, each under a temporary name then renamed, so a
   // concurrent run never reads half a file.
   const files = [...result.outputFiles].sort((a, b) => (a.path === bundle) - (b.path === bundle));
