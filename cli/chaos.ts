@@ -8,7 +8,7 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { FAULT_LIMITS, type FaultSettings, parseFaultSettings } from '../lambdas/shared/faults.js';
 import { clientConfig } from './clients.js';
 import type { CommandContext } from './commands.js';
-import { CliError, UsageError } from './errors.js';
+import { CliError, callAws, UsageError } from './errors.js';
 import { emit, table } from './output.js';
 import type { Target } from './target.js';
 
@@ -75,15 +75,8 @@ export class ChaosParameters {
     return name;
   }
 
-  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      const e = error as { name?: string; message?: string };
-      throw new CliError(`${what}: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, 1, {
-        cause: error,
-      });
-    }
+  private call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return callAws(what, send);
   }
 }
 

@@ -29,3 +29,26 @@ export class UsageError extends CliError {
     super(`${message} (see mini-ec --help)`, EXIT.usage);
   }
 }
+
+/** An SDK error as one line: `<name>: <message>`. */
+export function sdkErrorText(error: unknown): string {
+  const e = error as { name?: string; message?: string };
+  return `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+}
+
+/**
+ * Runs one AWS call of a command: a failure becomes a CliError `<what>: <describe(error)>`
+ * (exit 1); a CliError thrown inside passes through as it is.
+ */
+export async function callAws<T>(
+  what: string,
+  send: () => Promise<T>,
+  describe: (error: unknown) => string = sdkErrorText,
+): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`${what}: ${describe(error)}`, EXIT.failed, { cause: error });
+  }
+}

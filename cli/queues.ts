@@ -31,7 +31,7 @@ import { batchGetAll } from '../lambdas/shared/dynamodb.js';
 import { asCloudEvent, type CloudEvent } from '../lambdas/shared/events.js';
 import { ItemKind, orderEventKey, orderKey } from '../lambdas/shared/keys.js';
 import { clientConfig, documentClient } from './clients.js';
-import { CliError } from './errors.js';
+import { CliError, callAws } from './errors.js';
 import type { Target } from './target.js';
 
 /** A message of the orders DLQ, as `dlq list` shows it. */
@@ -209,16 +209,8 @@ abstract class QueueAdapter {
     this.sqs.destroy();
   }
 
-  protected async call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      const e = error as { name?: string; message?: string };
-      throw new CliError(`${what}: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, 1, {
-        cause: error,
-      });
-    }
+  protected call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return callAws(what, send);
   }
 }
 

@@ -19,7 +19,7 @@ import {
   stockLedgerKey,
 } from '../lambdas/shared/keys.js';
 import { documentClient } from './clients.js';
-import { CliError } from './errors.js';
+import { CliError, callAws } from './errors.js';
 import type { Target } from './target.js';
 
 /** A sku as the catalog and the inventory know it. */
@@ -217,12 +217,8 @@ export class Stores {
     this.db.destroy();
   }
 
-  private async call<T>(what: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw new CliError(`${what}: ${describeSdkError(error, this.target)}`, 1, { cause: error });
-    }
+  private call<T>(what: string, send: () => Promise<T>): Promise<T> {
+    return callAws(what, send, (error) => describeSdkError(error, this.target));
   }
 }
 
