@@ -3,6 +3,7 @@
  * parsing helpers are exported for tests.
  */
 import { randomUUID } from 'node:crypto';
+import { ORDER_LINE_LIMITS } from '../lambdas/shared/commands.js';
 import { type OrderLineInput, OrdersApi, type OrderView } from './api.js';
 import { CliError, UsageError } from './errors.js';
 import { emit, fields, type Io, table } from './output.js';
@@ -18,9 +19,7 @@ export interface CommandContext {
   target: () => Target;
 }
 
-const SKU = /^[A-Za-z0-9._-]{1,64}$/;
-const MAX_ITEMS = 50;
-const MAX_QTY = 1000;
+const { maxItems: MAX_ITEMS, maxQty: MAX_QTY, sku: SKU } = ORDER_LINE_LIMITS;
 
 /** A sku as the API accepts it. */
 export function parseSku(value: string | undefined): string {

@@ -3,7 +3,7 @@
  * and correlation ID headers, pricing from the catalog, and the read models.
  */
 import { createHash } from 'node:crypto';
-import type { OrderLine } from '../shared/commands.js';
+import { ORDER_LINE_LIMITS, type OrderLine } from '../shared/commands.js';
 import {
   BodyTooLargeError,
   type FieldError,
@@ -16,9 +16,7 @@ import {
 } from './errors.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
-export const MAX_ITEMS = 50;
-export const MAX_QTY = 1000;
-const SKU = /^[A-Za-z0-9._-]{1,64}$/;
+const { maxItems: MAX_ITEMS, maxQty: MAX_QTY, sku: SKU } = ORDER_LINE_LIMITS;
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
 /** Keys that could reach an object's prototype if the parsed body were ever merged somewhere. */

@@ -3,23 +3,23 @@
  * reservation transaction means.
  */
 import { InvalidCommandError, parseCommandEnvelope } from '../shared/command-envelope.js';
-import type { InventoryCommand, OrderLine } from '../shared/commands.js';
+import { type InventoryCommand, ORDER_LINE_LIMITS, type OrderLine } from '../shared/commands.js';
 
-const SKU = /^[A-Za-z0-9._-]{1,64}$/;
+const { maxItems: MAX_ITEMS, maxQty: MAX_QTY, sku: SKU } = ORDER_LINE_LIMITS;
 
 /** Checks an invoke payload against the inventory commands of lambdas/shared/commands.ts. */
 export function parseInventoryCommand(payload: unknown): InventoryCommand {
   const { command, orderId, correlationId, fields: p } = parseCommandEnvelope(payload);
   if (command === 'release') return { command: 'release', orderId, correlationId };
   if (command !== 'reserve') throw new InvalidCommandError(`unknown command ${String(command)}`);
-  if (!Array.isArray(p.items) || p.items.length === 0 || p.items.length > 50) {
-    throw new InvalidCommandError('items must hold 1 to 50 lines');
+  if (!Array.isArray(p.items) || p.items.length === 0 || p.items.length > MAX_ITEMS) {
+    throw new InvalidCommandError(`items must hold 1 to ${MAX_ITEMS} lines`);
   }
   const items = p.items.map((item: unknown, i) => {
     const line = item as Partial<OrderLine> | null;
     if (typeof line?.sku !== 'string' || !SKU.test(line.sku))
       throw new InvalidCommandError(`items[${i}].sku is invalid`);
-    if (!Number.isInteger(line.qty) || (line.qty as number) < 1 || (line.qty as number) > 1000) {
+    if (!Number.isInteger(line.qty) || (line.qty as number) < 1 || (line.qty as number) > MAX_QTY) {
       throw new InvalidCommandError(`items[${i}].qty is invalid`);
     }
     return { sku: line.sku, qty: line.qty as number };

@@ -8,6 +8,14 @@ export interface OrderLine {
   qty: number;
 }
 
+/** The limits of an order's lines, the same at the API, in the inventory and in the CLI. */
+export const ORDER_LINE_LIMITS = {
+  /** A sku: 1–64 letters, digits, `.`, `_` or `-`. */
+  sku: /^[A-Za-z0-9._-]{1,64}$/,
+  maxItems: 50,
+  maxQty: 1000,
+} as const;
+
 export type InventoryCommand =
   | { command: 'reserve'; orderId: string; items: OrderLine[]; correlationId: string }
   | { command: 'release'; orderId: string; correlationId: string };

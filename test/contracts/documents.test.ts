@@ -8,6 +8,7 @@ import addFormats from 'ajv-formats';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { ORDER_LINE_LIMITS } from '../../lambdas/shared/commands.js';
 import { buildApp, STACK_NAME } from '../../lib/app.js';
 import {
   asyncApiDocument,
@@ -287,5 +288,43 @@ describe('the contract documents together', () => {
 
     expect(httpEvent).toBe('./schemas/cloudevent.json#/$defs/CloudEvent');
     expect(queueEvent).toBe(httpEvent);
+  });
+});
+
+describe('the order-line limits (lambdas/shared/commands.ts)', () => {
+  it('are the ones docs/openapi.yaml and docs/asyncapi.yaml state', () => {
+    const { maxItems, maxQty, sku } = ORDER_LINE_LIMITS;
+    const request = '/components/schemas/PlaceOrderRequest/properties/items/maxItems';
+    expect(at(openApiDocument, request)).toBe(maxItems);
+    expect(at(openApiDocument, '/components/schemas/OrderItemRequest/properties/qty/maximum')).toBe(
+      maxQty,
+    );
+    expect(at(asyncApiDocument, '/components/schemas/OrderLines/maxItems')).toBe(maxItems);
+    expect(
+      at(asyncApiDocument, '/components/schemas/OrderLines/items/properties/qty/maximum'),
+    ).toBe(maxQty);
+
+    for (const document of [openApiDocument, asyncApiDocument]) {
+      const schema = at(document, '/components/schemas/Sku') as {
+        pattern: string;
+        minLength: number;
+        maxLength: number;
+      };
+      const documented = (value: string) =>
+        new RegExp(schema.pattern).test(value) &&
+        value.length >= schema.minLength &&
+        value.length <= schema.maxLength;
+      for (const value of [
+        'coffee',
+        'A.b_c-9',
+        'a'.repeat(64),
+        'a'.repeat(65),
+        '',
+        'cof fee',
+        'x/y',
+      ]) {
+        expect(sku.test(value), value).toBe(documented(value));
+      }
+    }
   });
 });
