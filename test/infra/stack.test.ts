@@ -15,8 +15,9 @@ afterAll(() => {
 
 /**
  * Synthesizes the app with this context. `bundle: false` skips the five esbuild bundles (CDK's
- * `aws:cdk:bundling-stacks` context, as `cdk synth --exclusively` uses it), for the tests that
- * read only the template.
+ * `aws:cdk:bundling-stacks` context, as `cdk synth --exclusively` uses it) and CDK's built-in
+ * CloudFormation validation, for the tests that read only the template; the default synth (of
+ * beforeAll) runs both, as `cdk synth` does.
  */
 function synth(
   context: Record<string, unknown> = {},
@@ -27,6 +28,7 @@ function synth(
   const app = buildApp({
     outdir,
     context: bundle ? context : { ...context, 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: bundle,
   });
   app.synth();
   const stack = app.node.findChild(STACK_NAME) as MiniEcStack;
