@@ -9,13 +9,12 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, cancellationCodes } from '../shared/dynamodb.js';
-import { asCloudEvent, type CloudEvent } from '../shared/events.js';
+import { asCloudEvent, type CloudEvent, orderEventItem } from '../shared/events.js';
 import {
   catalogKey,
   ItemKind,
   idempotencyGuardKey,
   ORDER_EVENT_SK_PREFIX,
-  orderEventKey,
   orderKey,
   skuOfCatalogPk,
 } from '../shared/keys.js';
@@ -102,15 +101,7 @@ export class DynamoOrderStore implements OrderStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: {
-                  ...orderEventKey(order.orderId, event.type),
-                  kind: ItemKind.event,
-                  orderId: order.orderId,
-                  type: event.type,
-                  time: event.time,
-                  correlationId: event.correlationid,
-                  event,
-                },
+                Item: orderEventItem(event),
                 ConditionExpression: absent,
               },
             },

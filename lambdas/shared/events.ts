@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { OrderLine } from './commands.js';
+import { ItemKind, orderEventKey } from './keys.js';
 
 /** Every event type, in the order they happen in a saga (also the tie-break order of a timeline). */
 export const EVENT_TYPES = [
@@ -98,4 +99,21 @@ export function asCloudEvent(value: unknown): CloudEvent | undefined {
     return undefined;
   if (typeof e.data !== 'object' || e.data === null) return undefined;
   return value as CloudEvent;
+}
+
+/**
+ * The orders table's item of an event: the order's timeline entry and, through the table's
+ * stream, the outbox record the relay sends on (it reads `event`). Its key makes each event
+ * type happen once per order. The api and the worker write events only through this.
+ */
+export function orderEventItem(event: CloudEvent): Record<string, unknown> {
+  return {
+    ...orderEventKey(event.subject, event.type),
+    kind: ItemKind.event,
+    orderId: event.subject,
+    type: event.type,
+    time: event.time,
+    correlationId: event.correlationid,
+    event,
+  };
 }

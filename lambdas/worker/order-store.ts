@@ -11,8 +11,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { cancellationCodes, isConditionFailure } from '../shared/dynamodb.js';
-import type { CloudEvent } from '../shared/events.js';
-import { ItemKind, orderEventKey, orderKey } from '../shared/keys.js';
+import { type CloudEvent, orderEventItem } from '../shared/events.js';
+import { orderKey } from '../shared/keys.js';
 import { type FailPlan, parseFailPlan } from './domain.js';
 import { OrderStoreUnavailableError } from './errors.js';
 import type { FinalState, SagaOrder, SagaOrderStore } from './ports.js';
@@ -166,20 +166,8 @@ export class DynamoSagaOrderStore implements SagaOrderStore {
   private putNewEvent(event: CloudEvent) {
     return {
       TableName: this.tableName,
-      Item: eventItem(event),
+      Item: orderEventItem(event),
       ConditionExpression: 'attribute_not_exists(pk)',
     };
   }
-}
-
-function eventItem(event: CloudEvent): Record<string, unknown> {
-  return {
-    ...orderEventKey(event.subject, event.type),
-    kind: ItemKind.event,
-    orderId: event.subject,
-    type: event.type,
-    time: event.time,
-    correlationId: event.correlationid,
-    event,
-  };
 }
