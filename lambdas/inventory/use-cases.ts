@@ -3,6 +3,7 @@
  * of the same order never takes stock; a release is safe to repeat and may come first.
  */
 import type { InventoryReply, OrderLine } from '../shared/commands.js';
+import { retryLostRaces } from '../shared/race.js';
 import {
   InventoryUnavailableError,
   OutOfStockError,
@@ -10,9 +11,6 @@ import {
   ReservationExistsError,
 } from './errors.js';
 import type { InventoryStore } from './inventory-store.js';
-
-/** Attempts of a read-then-write that lost a race before the store is called busy. */
-const RACE_ATTEMPTS = 3;
 
 /** Inventory use cases over a store. */
 export class Inventory {
@@ -36,16 +34,15 @@ export class Inventory {
 
   /** Gives the order's stock back (or blocks a late reserve when there is none yet). */
   async release(orderId: string): Promise<InventoryReply> {
-    for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
-      const reservation = await this.store.getReservation(orderId);
-      try {
+    return retryLostRaces(
+      async () => {
+        const reservation = await this.store.getReservation(orderId);
         if (reservation === undefined) await this.store.putReleasedTombstone(orderId);
         else if (reservation.status === 'RESERVED') await this.store.releaseReserved(reservation);
         return { outcome: 'RELEASED' };
-      } catch (error) {
-        if (!(error instanceof ReservationChangedError)) throw error;
-      }
-    }
-    throw new InventoryUnavailableError(`release of ${orderId} kept racing with another writer`);
+      },
+      (error) => error instanceof ReservationChangedError,
+      () => new InventoryUnavailableError(`release of ${orderId} kept racing with another writer`),
+    );
   }
 }

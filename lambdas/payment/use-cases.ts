@@ -4,11 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PaymentReply } from '../shared/commands.js';
+import { retryLostRaces } from '../shared/race.js';
 import { isDeclined } from './domain.js';
 import { PaymentChangedError, PaymentExistsError, PaymentsUnavailableError } from './errors.js';
 import type { PaymentStore } from './payment-store.js';
-
-const RACE_ATTEMPTS = 3;
 
 /** Payment use cases over a store, with the amount above which a charge is declined. */
 export class Payments {
@@ -37,16 +36,15 @@ export class Payments {
 
   /** Refunds the order's charge, or voids the order's payment when nothing was charged yet. */
   async refund(orderId: string): Promise<PaymentReply> {
-    for (let attempt = 1; attempt <= RACE_ATTEMPTS; attempt++) {
-      const payment = await this.store.getPayment(orderId);
-      try {
+    return retryLostRaces(
+      async () => {
+        const payment = await this.store.getPayment(orderId);
         if (payment === undefined) await this.store.putVoidedTombstone(orderId);
         else if (payment.status === 'CHARGED') await this.store.markRefunded(orderId);
         return { outcome: 'REFUNDED' };
-      } catch (error) {
-        if (!(error instanceof PaymentChangedError)) throw error;
-      }
-    }
-    throw new PaymentsUnavailableError(`refund of ${orderId} kept racing with another writer`);
+      },
+      (error) => error instanceof PaymentChangedError,
+      () => new PaymentsUnavailableError(`refund of ${orderId} kept racing with another writer`),
+    );
   }
 }
