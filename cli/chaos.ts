@@ -5,7 +5,12 @@
  * a redeploy — on AWS and in the local cloud alike.
  */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { FAULT_LIMITS, type FaultSettings, parseFaultSettings } from '../lambdas/shared/faults.js';
+import {
+  FAULT_LIMITS,
+  FAULT_NAMES,
+  type FaultSettings,
+  parseFaultSettings,
+} from '../lambdas/shared/faults.js';
 import { clientConfig } from './clients.js';
 import type { CommandContext } from './commands.js';
 import { CliError, callAws, UsageError } from './errors.js';
@@ -88,11 +93,9 @@ export interface ChaosSetOptions {
   'fail-after-commit'?: string;
 }
 
-const OPTION_OF: Record<keyof FaultSettings, keyof ChaosSetOptions> = {
-  failRate: 'fail-rate',
-  delayMs: 'delay-ms',
-  failAfterCommit: 'fail-after-commit',
-};
+const OPTION_OF = Object.fromEntries(
+  Object.entries(FAULT_NAMES).map(([setting, { option }]) => [setting, option]),
+) as Record<keyof FaultSettings, keyof ChaosSetOptions>;
 
 /** `--service` of a chaos command: one service, or every one when absent and allowed. */
 export function parseServices(value: string | undefined, required: boolean): ChaosService[] {

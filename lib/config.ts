@@ -1,16 +1,17 @@
 import type { Node } from 'constructs';
+import {
+  FAULT_LIMITS,
+  FAULT_NAMES,
+  type FaultService,
+  type FaultSettings,
+  faultNamesOf,
+} from '../lambdas/shared/faults.js';
 import type { ApiType } from './constructs/orders-api.js';
 
-/**
- * Base fault injection for one participant (probability of a transient failure, added latency,
- * probability of losing the answer after committing). `npx mini-ec chaos set` overrides it
- * while the stack runs, through the participant's chaos parameter.
- */
-export interface FaultSettings {
-  readonly failRate: number;
-  readonly delayMs: number;
-  readonly failAfterCommit: number;
-}
+// Base fault injection for one participant (lambdas/shared/faults.ts: the settings, their names
+// and bounds); `npx mini-ec chaos set` overrides it while the stack runs, through the
+// participant's chaos parameter.
+export type { FaultSettings };
 
 /**
  * Timeouts, consistent end to end: participant < invoke (the worker's wait for a participant)
@@ -71,15 +72,15 @@ export function sourceMapsFrom(node: Node): boolean {
   return booleanFrom(node, 'sourceMaps', false);
 }
 
-function faultsFrom(node: Node, service: 'inventory' | 'payment'): FaultSettings {
-  const failRate = numberFrom(node, 'faultFailRate', 0, 0, 1);
-  const delayMs = numberFrom(node, 'faultDelayMs', 0, 0, 60_000);
-  const failAfterCommit = numberFrom(node, 'faultFailAfterCommit', 0, 0, 1);
-  return {
-    failRate: numberFrom(node, `${service}FaultFailRate`, failRate, 0, 1),
-    delayMs: numberFrom(node, `${service}FaultDelayMs`, delayMs, 0, 60_000),
-    failAfterCommit: numberFrom(node, `${service}FaultFailAfterCommit`, failAfterCommit, 0, 1),
-  };
+/** A service's fault settings: its own context value, else the shared one, else 0. */
+function faultsFrom(node: Node, service: FaultService): FaultSettings {
+  const settings = {} as Record<keyof FaultSettings, number>;
+  for (const setting of Object.keys(FAULT_NAMES) as (keyof FaultSettings)[]) {
+    const { min, max } = FAULT_LIMITS[setting];
+    const shared = numberFrom(node, FAULT_NAMES[setting].context, 0, min, max);
+    settings[setting] = numberFrom(node, faultNamesOf(service, setting).context, shared, min, max);
+  }
+  return settings;
 }
 
 /** Defaults: participant 3 s < invoke 4 s < worker 40 s < visibility 240 s (6 × worker, as AWS advises). */

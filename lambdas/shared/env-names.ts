@@ -1,3 +1,5 @@
+import { FAULT_NAMES } from './faults.js';
+
 /**
  * Names of the environment variables the functions read. The CDK stack (lib/) sets them
  * from these same constants, so a rename cannot drift between the two sides.
@@ -15,9 +17,9 @@ export const ENV = {
   invokeTimeoutMs: 'INVOKE_TIMEOUT_MS',
   paymentLimit: 'PAYMENT_LIMIT',
   currency: 'CURRENCY',
-  faultFailRate: 'FAULT_FAIL_RATE',
-  faultDelayMs: 'FAULT_DELAY_MS',
-  faultFailAfterCommit: 'FAULT_FAIL_AFTER_COMMIT',
+  faultFailRate: FAULT_NAMES.failRate.env,
+  faultDelayMs: FAULT_NAMES.delayMs.env,
+  faultFailAfterCommit: FAULT_NAMES.failAfterCommit.env,
   /** SSM parameter holding a participant's chaos settings (JSON), changeable while it runs. */
   chaosParameterName: 'CHAOS_PARAMETER_NAME',
 } as const;

@@ -41,6 +41,37 @@ export const FAULT_LIMITS = {
   failAfterCommit: { min: 0, max: 1 },
 } as const satisfies Record<keyof FaultSettings, { min: number; max: number }>;
 
+/** The participants that take fault settings. */
+export type FaultService = 'inventory' | 'payment';
+
+/**
+ * The one place each setting is named: its CDK context key, its environment variable (the
+ * stack sets it on the function; `npm start` reads it too) and its `mini-ec chaos set` option.
+ * A service's own value is the context key with the service in front (`paymentFaultDelayMs`)
+ * and the variable with it in front (`PAYMENT_FAULT_DELAY_MS`): see faultNamesOf.
+ */
+export const FAULT_NAMES = {
+  failRate: { context: 'faultFailRate', env: 'FAULT_FAIL_RATE', option: 'fail-rate' },
+  delayMs: { context: 'faultDelayMs', env: 'FAULT_DELAY_MS', option: 'delay-ms' },
+  failAfterCommit: {
+    context: 'faultFailAfterCommit',
+    env: 'FAULT_FAIL_AFTER_COMMIT',
+    option: 'fail-after-commit',
+  },
+} as const satisfies Record<keyof FaultSettings, { context: string; env: string; option: string }>;
+
+/** A setting's names for one service: `inventoryFaultFailRate`, `INVENTORY_FAULT_FAIL_RATE`. */
+export function faultNamesOf(
+  service: FaultService,
+  setting: keyof FaultSettings,
+): { context: string; env: string } {
+  const { context, env } = FAULT_NAMES[setting];
+  return {
+    context: `${service}${context[0]?.toUpperCase()}${context.slice(1)}`,
+    env: `${service.toUpperCase()}_${env}`,
+  };
+}
+
 /** Sleeps `delayMs`, then throws InjectedFaultError with probability `failRate`. */
 export async function injectFault(
   settings: FaultSettings,

@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FAULT_NAMES, type FaultSettings, faultNamesOf } from '../../lambdas/shared/faults.js';
 
 /** Fault settings given to the stack through CDK context (see lib/config.ts). */
 export interface FaultOptions {
@@ -24,23 +25,16 @@ export interface FaultOptions {
   readonly paymentFailAfterCommit?: number;
 }
 
-const FAULT_CONTEXT: Record<keyof FaultOptions, { context: string; env: string }> = {
-  failRate: { context: 'faultFailRate', env: 'FAULT_FAIL_RATE' },
-  delayMs: { context: 'faultDelayMs', env: 'FAULT_DELAY_MS' },
-  inventoryFailRate: { context: 'inventoryFaultFailRate', env: 'INVENTORY_FAULT_FAIL_RATE' },
-  inventoryDelayMs: { context: 'inventoryFaultDelayMs', env: 'INVENTORY_FAULT_DELAY_MS' },
-  paymentFailRate: { context: 'paymentFaultFailRate', env: 'PAYMENT_FAULT_FAIL_RATE' },
-  paymentDelayMs: { context: 'paymentFaultDelayMs', env: 'PAYMENT_FAULT_DELAY_MS' },
-  failAfterCommit: { context: 'faultFailAfterCommit', env: 'FAULT_FAIL_AFTER_COMMIT' },
-  inventoryFailAfterCommit: {
-    context: 'inventoryFaultFailAfterCommit',
-    env: 'INVENTORY_FAULT_FAIL_AFTER_COMMIT',
-  },
-  paymentFailAfterCommit: {
-    context: 'paymentFaultFailAfterCommit',
-    env: 'PAYMENT_FAULT_FAIL_AFTER_COMMIT',
-  },
-};
+/** Each option's CDK context key and environment variable, from lambdas/shared/faults.ts. */
+const FAULT_CONTEXT = Object.fromEntries(
+  (Object.keys(FAULT_NAMES) as (keyof FaultSettings)[]).flatMap((setting) => [
+    [setting, FAULT_NAMES[setting]],
+    ...(['inventory', 'payment'] as const).map((service) => [
+      `${service}${setting[0]?.toUpperCase()}${setting.slice(1)}`,
+      faultNamesOf(service, setting),
+    ]),
+  ]),
+) as Record<keyof FaultOptions, { context: string; env: string }>;
 
 /** Reads FAULT_FAIL_RATE, FAULT_DELAY_MS, INVENTORY_FAULT_*, PAYMENT_FAULT_* from an environment. */
 export function faultsFromEnv(env: NodeJS.ProcessEnv): FaultOptions {
