@@ -125,6 +125,14 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
     endpoints: { meter: string };
     functions: { logicalId: string; displayName: string; assetDir: string }[];
   };
+  /** POST /orders of one unit of a sku, with a fresh Idempotency-Key. */
+  const postOrder = (orderSku: string, timeoutMs: number) =>
+    fetch(`${cloud.apiUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ items: [{ sku: orderSku, qty: 1 }] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   const hostPid = host.pid!;
   const groupOf = (pid: number): string => {
     if (pid === hostPid) return 'host';
@@ -194,12 +202,7 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
     // starts, when the pools scale out, share the cores with the load)
     say('local cloud: one order alone (cold starts) …');
     const coldBefore = await usage();
-    const first = await fetch(`${cloud.apiUrl}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-      body: JSON.stringify({ items: [{ sku, qty: 1 }] }),
-      signal: AbortSignal.timeout(60_000),
-    });
+    const first = await postOrder(sku, 60_000);
     const firstId = ((await first.json()) as { orderId?: string }).orderId;
     if (first.status !== 202 || !firstId) throw new Error(`the first order got ${first.status}`);
     for (const until = Date.now() + 60_000; !finals.has(firstId) && Date.now() < until; ) {
@@ -224,12 +227,7 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
           const at = Date.now();
           const s = performance.now();
           try {
-            const r = await fetch(`${cloud.apiUrl}/orders`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-              body: JSON.stringify({ items: [{ sku, qty: 1 }] }),
-              signal: AbortSignal.timeout(60_000),
-            });
+            const r = await postOrder(sku, 60_000);
             const body = (await r.json()) as { orderId?: string };
             acceptMs.push(performance.now() - s);
             statuses[r.status] = (statuses[r.status] ?? 0) + 1;
@@ -310,12 +308,7 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
         Array.from({ length: CONCURRENT }, async () => {
           const s = performance.now();
           try {
-            const r = await fetch(`${cloud.apiUrl}/orders`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-              body: JSON.stringify({ items: [{ sku: small, qty: 1 }] }),
-              signal: AbortSignal.timeout(30_000),
-            });
+            const r = await postOrder(small, 30_000);
             await r.text();
             codes[r.status] = (codes[r.status] ?? 0) + 1;
           } catch {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DockerImage, type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -71,12 +71,16 @@ export class SagaFunction extends Construct {
 
 /**
  * The function's asset: `lambdas/<handlerDir>/handler.ts` bundled by esbuild's API, in this
- * process, into `index.mjs` (the asset hash is the output's). What aws-lambda-nodejs's
+ * process, into `index.mjs` (the asset hash is the output's, as NodejsFunction's). What aws-lambda-nodejs's
  * NodejsFunction would run, without its `npx --no-install esbuild` per function: starting npm
  * cost 0.7 s of CPU per bundle, 3.5 s of each synth here, against 0.01 s for the binary.
  */
 function bundledCode(handlerDir: string, sourceMaps: boolean): lambda.Code {
   return lambda.Code.fromAsset(path.join(repoRoot, 'lambdas', handlerDir), {
+    // The hash of the bundle, not of lambdas/<handlerDir>: the bundle also holds lambdas/shared
+    // and the packages, and with a source hash CDK would skip bundling (and a deploy would keep
+    // the old code) when only those changed.
+    assetHashType: AssetHashType.OUTPUT,
     bundling: {
       // Only if local bundling cannot run (it always can: esbuild is a dependency).
       image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs24.x'),

@@ -51,8 +51,6 @@ export interface InvokerOptions {
   readonly onOutput: (fn: FunctionDef) => OutputListener;
   /** Called with each cold start's module init time. */
   readonly onInit?: (fn: FunctionDef, initDurationMs: number) => void;
-  /** The Node.js each function runs on (default: its runtime's version when installed). */
-  readonly nodeOf?: (fn: FunctionDef) => FunctionNode;
 }
 
 /**
@@ -73,13 +71,12 @@ export class Invoker {
     readonly functions: readonly FunctionDef[],
     options: InvokerOptions,
   ) {
-    const installed = options.nodeOf ? [] : installedNodes();
-    const nodeOf = options.nodeOf ?? ((fn: FunctionDef) => nodeForRuntime(fn.runtime, installed));
+    const installed = installedNodes();
     for (const fn of functions) {
       this.byName.set(fn.name, fn);
       const output = options.onOutput(fn);
       this.outputs.set(fn.name, output);
-      const node = nodeOf(fn);
+      const node = nodeForRuntime(fn.runtime, installed);
       this.nodes.set(fn.name, node);
       this.pools.set(
         fn.name,

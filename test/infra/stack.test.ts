@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { FileSystem } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, STACK_NAME } from '../../lib/app.js';
@@ -110,6 +111,15 @@ describe('MiniEc stack', () => {
       expect(bundle, service).not.toContain('Skipping SSO provider in default chain');
       expect(bundle, service).not.toContain('AssumeRoleWithWebIdentity');
       expect(bundle, service).not.toContain('169.254.170.2');
+    }
+  });
+
+  it("names each function's asset by the hash of its bundle, so a change in lambdas/shared or a package makes a new one", () => {
+    for (const service of SERVICES) {
+      const key = (functionByService(template, service)[1].Properties.Code as { S3Key: string })
+        .S3Key;
+      const hash = key.replace(/\.zip$/, '');
+      expect(FileSystem.fingerprint(path.join(outdir, `asset.${hash}`)), service).toBe(hash);
     }
   });
 
