@@ -3,6 +3,7 @@
  * deployed stack (the JSON of `cdk deploy --outputs-file`).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, EXIT } from './errors.js';
 
@@ -28,8 +29,20 @@ export interface Target {
   outputs: StackOutputs;
 }
 
-/** The local cloud's file, from the repository root (where `npm start` writes it). */
-export const DEFAULT_CLOUD_FILE = fileURLToPath(new URL('../.local/cloud.json', import.meta.url));
+/**
+ * The project's root: the nearest folder above `moduleUrl` that holds a package.json. The CLI
+ * runs as cli/*.ts (tsx, tests) or as its cached bundle in .cache/cli/, so no fixed `../` fits.
+ */
+export function projectRoot(moduleUrl: string): string {
+  const start = path.dirname(fileURLToPath(moduleUrl));
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(start, '..');
+  }
+}
+
+/** The local cloud's file, from the project's root (where `npm start` writes it). */
+export const DEFAULT_CLOUD_FILE = path.join(projectRoot(import.meta.url), '.local', 'cloud.json');
 /** Environment variable naming another cloud file (tests, a second local cloud). */
 export const CLOUD_FILE_ENV = 'MINI_EC_CLOUD_FILE';
 

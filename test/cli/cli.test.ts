@@ -2,7 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { COMMANDS, USAGE } from '../../cli/main.js';
+import { DEFAULT_CLOUD_FILE, projectRoot } from '../../cli/target.js';
 import { catalogKey, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
 import { startDynamoDbLocal, TABLES, type TestDynamo } from './dynamodb-local.js';
 import { type FakeApi, orderBody, startFakeApi } from './fake-api.js';
@@ -10,6 +12,17 @@ import { runCli } from './run.js';
 
 const NO_CLOUD =
   'mini-ec: no local cloud is running (start it with npm start) — or pass --stack-outputs cdk-outputs.json\n';
+
+describe("the local cloud's default file", () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+
+  it('is .local/cloud.json of the project, from the sources and from the cached bundle', () => {
+    expect(DEFAULT_CLOUD_FILE).toBe(join(root, '.local', 'cloud.json'));
+    expect(projectRoot(pathToFileURL(join(root, 'cli', 'target.ts')).href)).toBe(root);
+    // The bin runs .cache/cli/main.mjs: a fixed '../' from there named .cache/.local.
+    expect(projectRoot(pathToFileURL(join(root, '.cache', 'cli', 'main.mjs')).href)).toBe(root);
+  });
+});
 
 describe('mini-ec without a target', () => {
   it('prints its usage with --help and exits 0', async () => {
