@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { COMMANDS, USAGE } from '../../cli/main.js';
 import { DEFAULT_CLOUD_FILE, projectRoot } from '../../cli/target.js';
 import { catalogKey, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
