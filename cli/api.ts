@@ -32,6 +32,16 @@ export interface OrderView {
   updatedAt: string;
 }
 
+/** One CloudEvent of GET /orders/{id}/events (the fields the CLI shows; docs/asyncapi.yaml has all). */
+export interface OrderEvent {
+  id: string;
+  type: string;
+  source: string;
+  time: string;
+  correlationid: string;
+  data: Record<string, unknown>;
+}
+
 /** Client of the orders API at `baseUrl`. */
 export class OrdersApi {
   constructor(
@@ -69,6 +79,14 @@ export class OrdersApi {
   async getOrder(orderId: string): Promise<OrderView> {
     const response = await this.fetch(`/orders/${encodeURIComponent(orderId)}`, { method: 'GET' });
     return this.json<OrderView>(response, 200);
+  }
+
+  /** GET /orders/{id}/events: the order's CloudEvents in the order they happened. */
+  async getEvents(orderId: string): Promise<OrderEvent[]> {
+    const response = await this.fetch(`/orders/${encodeURIComponent(orderId)}/events`, {
+      method: 'GET',
+    });
+    return (await this.json<{ events: OrderEvent[] }>(response, 200)).events;
   }
 
   private async fetch(path: string, init: RequestInit): Promise<Response> {

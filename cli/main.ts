@@ -25,6 +25,10 @@ Usage:
   mini-ec dlq redrive --queue relay [--from-table]
                                               replay the stream ranges the relay could not send
                                               (--from-table: republish the PENDING orders' events)
+  mini-ec trace <orderId|correlationId> [--follow] [--since 24h] [--timeout S] [--no-insights]
+                                              the order's path: every function's lines in time
+                                              order, the hops between them, its events
+                                              (a stack: Logs Insights, or FilterLogEvents)
   mini-ec verify [--accepted FILE] [--max-pending S]
                                               check the saga's invariants across all tables
                                               (exit 1 on any violation)
@@ -61,6 +65,9 @@ const OPTIONS = {
   'fail-after-commit': { type: 'string' },
   queue: { type: 'string' },
   'from-table': { type: 'boolean' },
+  follow: { type: 'boolean' },
+  since: { type: 'string' },
+  'no-insights': { type: 'boolean' },
 } as const;
 const GLOBAL_OPTIONS = ['json', 'help', 'stack-outputs', 'cloud'];
 
@@ -108,6 +115,18 @@ export const COMMANDS: Record<string, Command> = {
   'dlq redrive': {
     options: ['queue', 'max', 'from-table'],
     run: async (ctx, args, v) => (await commands()).dlqRedrive(ctx, args, v),
+  },
+  trace: {
+    options: ['follow', 'since', 'timeout', 'no-insights'],
+    run: async (ctx, args, v) =>
+      (await import('./trace/command.js')).traceCommand(ctx, args, {
+        follow: v.follow === true,
+        since: v.since,
+        timeout: v.timeout,
+        insights: v['no-insights'] !== true,
+        cloud: v.cloud,
+        stackOutputs: v['stack-outputs'],
+      }),
   },
   verify: {
     options: ['accepted', 'max-pending'],

@@ -27,6 +27,8 @@ export interface Target {
   /** Static credentials of the local cloud's emulators; undefined for a deployed stack. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   outputs: StackOutputs;
+  /** The local cloud's log folder and its functions' names by logical id; undefined for a stack. */
+  logs?: { dir: string; functionNames: Record<string, string> };
 }
 
 /**
@@ -85,7 +87,23 @@ function localTarget(file: string): Target {
         ? { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }
         : LOCAL_CREDENTIALS,
     outputs,
+    logs: {
+      dir:
+        typeof cloud.logsDir === 'string' ? cloud.logsDir : path.join(path.dirname(file), 'logs'),
+      functionNames: functionNamesOf(cloud.functions),
+    },
   };
+}
+
+/** logicalId → displayName of cloud.json's functions. */
+function functionNamesOf(functions: unknown): Record<string, string> {
+  if (!Array.isArray(functions)) return {};
+  return Object.fromEntries(
+    functions
+      .filter(isRecord)
+      .filter((f) => typeof f.logicalId === 'string' && typeof f.displayName === 'string')
+      .map((f) => [f.logicalId as string, f.displayName as string]),
+  );
 }
 
 function stackTarget(file: string, env: NodeJS.ProcessEnv): Target {

@@ -9,6 +9,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
+import { orderTraceQueryParts, TRACE_QUERY_PLACEHOLDER } from '../lambdas/shared/log-keys.js';
 import { type FaultSettings, readSettings, type StackSettings } from './config.js';
 import { OrdersApi } from './constructs/orders-api.js';
 import { newDeadLetterQueue, QueueWithDlq } from './constructs/queue-with-dlq.js';
@@ -189,6 +190,14 @@ export class MiniEcStack extends Stack {
       alarmDescription: 'The worker failed whole invocations (not single records).',
     });
 
+    // ── Tracing: an order's lines across the five log groups ──────────────────────────
+    // A saved Logs Insights query (free) for the console; `mini-ec trace` runs the same one.
+    const traceQuery = new logs.QueryDefinition(this, 'OrderTraceQuery', {
+      queryDefinitionName: `${this.stackName}/order-trace`,
+      queryString: new logs.QueryString(orderTraceQueryParts(TRACE_QUERY_PLACEHOLDER)),
+      logGroups: [api, relay, worker, inventory, payment].map((fn) => fn.logGroup),
+    });
+
     // ── Outputs: what the CLI and a user need ─────────────────────────────────────────
     const outputs: Record<string, string> = {
       ApiUrl: ordersApi.url,
@@ -205,6 +214,13 @@ export class MiniEcStack extends Stack {
       PaymentFunctionName: payment.fn.functionName,
       InventoryChaosParameterName: inventoryChaos.parameterName,
       PaymentChaosParameterName: paymentChaos.parameterName,
+      // mini-ec trace reads these five (and only these) log groups.
+      ApiLogGroupName: api.logGroup.logGroupName,
+      OutboxRelayLogGroupName: relay.logGroup.logGroupName,
+      WorkerLogGroupName: worker.logGroup.logGroupName,
+      InventoryLogGroupName: inventory.logGroup.logGroupName,
+      PaymentLogGroupName: payment.logGroup.logGroupName,
+      OrderTraceQueryId: traceQuery.queryDefinitionId,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
 

@@ -115,6 +115,8 @@ export interface CloudInfo {
   readonly tables: Record<string, string>;
   readonly queues: Record<string, string>;
   readonly functions: LocalFunction[];
+  /** Where each function's lines go, one `<logicalId>.log` per function. */
+  readonly logsDir: string;
   readonly outputs: Record<string, string>;
   readonly stackName: string;
   readonly pid: number;
@@ -402,6 +404,7 @@ async function startWith(
     tables,
     queues,
     functions: localFunctions,
+    logsDir: path.join(stateDir, 'logs'),
     outputs: stack.outputs(),
     stackName: stack.stack.stackName,
     pid: process.pid,

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ORDER_LINE_LIMITS, type OrderLine } from '../shared/commands.js';
+import { CORRELATION_ID_PATTERN } from '../shared/log-keys.js';
 import {
   BodyTooLargeError,
   type FieldError,
@@ -17,7 +18,6 @@ import {
 
 export const MAX_BODY_BYTES = 16 * 1024;
 const { maxItems: MAX_ITEMS, maxQty: MAX_QTY, sku: SKU } = ORDER_LINE_LIMITS;
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
 /** Keys that could reach an object's prototype if the parsed body were ever merged somewhere. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -159,7 +159,7 @@ export function validateIdempotencyKey(header: string | undefined): string {
 
 /** The client's X-Correlation-Id when it is a sane token, otherwise a generated one. */
 export function resolveCorrelationId(header: string | undefined, generate: () => string): string {
-  return header !== undefined && CORRELATION_ID.test(header) ? header : generate();
+  return header !== undefined && CORRELATION_ID_PATTERN.test(header) ? header : generate();
 }
 
 /** Prices the request from the catalog (sku → unit price); the client's price is only checked. */

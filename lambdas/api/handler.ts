@@ -14,6 +14,7 @@ import { requireEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
 import { isOrderId } from '../shared/ids.js';
+import { LOG_KEYS } from '../shared/log-keys.js';
 import { logger, withCorrelation } from '../shared/powertools.js';
 import {
   parseJsonBody,
@@ -60,7 +61,7 @@ router.post('/orders', async ({ req }) => {
     request,
     correlationId: correlationId(),
   });
-  logger.appendKeys({ order_id: result.orderId });
+  logger.appendKeys({ [LOG_KEYS.orderId]: result.orderId });
   logger.info(replayed ? 'order replayed for its Idempotency-Key' : 'order accepted');
   return json(
     202,
@@ -84,7 +85,7 @@ router.get('/orders/:id/events', async ({ params }) => {
 
 function orderIdParam(id: string | undefined): string {
   if (id === undefined || !isOrderId(id)) throw new OrderNotFoundError(`No order ${id ?? ''}.`);
-  logger.appendKeys({ order_id: id });
+  logger.appendKeys({ [LOG_KEYS.orderId]: id });
   return id;
 }
 

@@ -3,6 +3,7 @@
  * from POWERTOOLS_SERVICE_NAME (set by the stack), its level from POWERTOOLS_LOG_LEVEL.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { LOG_KEYS } from './log-keys.js';
 
 export const logger = new Logger();
 
@@ -20,11 +21,14 @@ export async function withCorrelation<T>(
   keys: Partial<CorrelationKeys>,
   work: () => Promise<T>,
 ): Promise<T> {
-  logger.appendKeys({ correlation_id: keys.correlationId, order_id: keys.orderId });
+  logger.appendKeys({
+    [LOG_KEYS.correlationId]: keys.correlationId,
+    [LOG_KEYS.orderId]: keys.orderId,
+  });
   try {
     return await work();
   } finally {
-    logger.removeKeys(['correlation_id', 'order_id']);
+    logger.removeKeys([LOG_KEYS.correlationId, LOG_KEYS.orderId]);
   }
 }
 
@@ -38,6 +42,9 @@ export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
  */
 export function recordLogger(keys: Partial<CorrelationKeys>): Logger {
   return logger.createChild({
-    persistentKeys: { correlation_id: keys.correlationId, order_id: keys.orderId },
+    persistentKeys: {
+      [LOG_KEYS.correlationId]: keys.correlationId,
+      [LOG_KEYS.orderId]: keys.orderId,
+    },
   });
 }

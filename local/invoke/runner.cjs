@@ -138,41 +138,45 @@ async function invoke(message) {
   };
   env._X_AMZN_TRACE_ID = message.traceId;
   const started = performance.now();
+  let status = 'success';
   try {
     const event = JSON.parse(message.payload);
     const result = await callHandler(event, context);
     const payload = JSON.stringify(result === undefined ? null : result);
     await send({ type: 'result', requestId: message.requestId, payload });
   } catch (error) {
+    status = 'error';
     await send({
       type: 'result',
       requestId: message.requestId,
       error: toLambdaError(error, 'Error'),
     });
   } finally {
-    if (pendingInitDurationMs !== undefined) report(message.requestId, started);
+    report(message.requestId, started, status);
     currentRequestId = undefined;
   }
 }
 
-// After a cold start's first invocation, Lambda's REPORT line with its Init Duration (JSON
-// log format: a platform.report record). Only then, so warm invocations cost no extra line.
-function report(requestId, started) {
+// Lambda's REPORT line of every invocation (JSON log format: a platform.report record), with
+// the Init Duration after a cold start: what mini-ec trace bounds invocations with, and what
+// Lambda bills (the duration rounded up to the ms).
+function report(requestId, started, status) {
   const duration = (performance.now() - started).toFixed(2);
-  const init = pendingInitDurationMs.toFixed(2);
+  const billed = Math.ceil(Number(duration));
+  const init = pendingInitDurationMs?.toFixed(2);
   pendingInitDurationMs = undefined;
   const memory = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
-  const text = `REPORT RequestId: ${requestId}\tDuration: ${duration} ms\tBilled Duration: ${Math.ceil(Number(duration))} ms\tMemory Size: ${memory} MB\tInit Duration: ${init} ms`;
+  const text = `REPORT RequestId: ${requestId}\tDuration: ${duration} ms\tBilled Duration: ${billed} ms\tMemory Size: ${memory} MB${init === undefined ? '' : `\tInit Duration: ${init} ms`}`;
   if (env.AWS_LAMBDA_LOG_FORMAT !== 'JSON') return process.stdout.write(`${text}\n`);
   const record = {
     requestId,
     metrics: {
       durationMs: Number(duration),
-      billedDurationMs: Math.ceil(Number(duration)),
+      billedDurationMs: billed,
       memorySizeMB: Number(memory),
-      initDurationMs: Number(init),
+      ...(init === undefined ? {} : { initDurationMs: Number(init) }),
     },
-    status: 'success',
+    status,
   };
   const line = { time: new Date().toISOString(), type: 'platform.report', message: text, record };
   process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -106,8 +106,13 @@ describe('the local cloud usage meter (meter: true)', () => {
     );
   });
 
-  it("reports each cold start's module init time, in the meter and as a REPORT log line", async () => {
-    await cloud.invoke('EchoFunction', { hello: 'meter' });
+  it("reports every invocation as a REPORT log line, with each cold start's init time in it and in the meter", async () => {
+    const invoked = await Promise.all([
+      cloud.invoke('EchoFunction', { hello: 'meter' }),
+      cloud.invoke('EchoFunction', { hello: 'again' }),
+    ]);
+    const warm = await cloud.invoke('EchoFunction', { hello: 'warm' });
+    const requestIds = [...invoked, warm].map((r) => r.requestId);
     const echo = cloud.functions.find((f) => f.name === 'EchoFunction');
     const inits = cloud.usage().initDurationsMs[echo?.displayName ?? ''] ?? [];
     expect(inits.length).toBeGreaterThanOrEqual(1);
@@ -117,12 +122,22 @@ describe('the local cloud usage meter (meter: true)', () => {
       const found = lines.filter(
         (l) => l.functionId === echo?.logicalId && l.text.includes('REPORT RequestId: '),
       );
-      return found.length >= inits.length ? found : undefined;
+      return requestIds.every((id) => found.some((l) => l.text.includes(id))) ? found : undefined;
     });
-    const reported = reports.map((l) => Number(/Init Duration: ([\d.]+) ms/.exec(l.text)?.[1]));
+    const cold = reports.filter((l) => l.text.includes('Init Duration'));
+    const reported = cold.map((l) => Number(/Init Duration: ([\d.]+) ms/.exec(l.text)?.[1]));
     expect(reported).toHaveLength(inits.length);
     for (const [i, ms] of reported.entries())
       expect(Math.abs(ms - (inits[i] ?? 0))).toBeLessThanOrEqual(0.1);
+    expect(reports.length).toBeGreaterThan(cold.length);
+    for (const report of reports) {
+      const record = (report.json?.record ?? {}) as {
+        status?: string;
+        metrics?: Record<string, number>;
+      };
+      expect(record.status).toBe('success');
+      expect(record.metrics?.billedDurationMs).toBe(Math.ceil(record.metrics?.durationMs ?? -1));
+    }
   });
 
   it('answers the same snapshot on GET <endpoints.meter>/usage', async () => {

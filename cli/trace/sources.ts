@@ -1,0 +1,251 @@
+/**
+ * Where `mini-ec trace` reads the functions' log lines: the local cloud's log files, or the
+ * deployed stack's five log groups in CloudWatch Logs (a Logs Insights query, or
+ * FilterLogEvents with a JSON filter pattern).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type CloudWatchLogsClient,
+  GetQueryResultsCommand,
+  type GetQueryResultsCommandOutput,
+  paginateFilterLogEvents,
+  StartQueryCommand,
+  StopQueryCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { LOG_KEYS, orderTraceQuery, TRACE_QUERY_LIMIT } from '../../lambdas/shared/log-keys.js';
+import { CliError } from '../errors.js';
+import { type RawLogLine, requestIdsAbout } from './timeline.js';
+
+/** What a read found, and whether the store said it may be incomplete. */
+export interface ReadResult {
+  readonly lines: RawLogLine[];
+  /** Why the lines may be incomplete (a query that did not finish, a page bound). */
+  readonly partial?: string;
+}
+
+/** A store of the functions' log lines. */
+export interface LogSource {
+  /** What it reads, for messages ("5 log files in .local/logs"). */
+  readonly description: string;
+  /** The function's name for each source of a line (a log file, a log group). */
+  readonly names: ReadonlyMap<string, string>;
+  /** How often `--follow` reads it again. */
+  readonly followIntervalMs: number;
+  /** The lines about `id` since `sinceMs`, and the other lines of the invocations that wrote them. */
+  read(id: string, sinceMs: number): Promise<ReadResult>;
+}
+
+/** The local cloud's `<logsDir>/<FunctionLogicalId>.log` files, read whole. */
+export class LocalLogFiles implements LogSource {
+  readonly followIntervalMs = 500;
+
+  /** `names`: function logical id → the function's name (cloud.json's functions). */
+  constructor(
+    private readonly dir: string,
+    readonly names: ReadonlyMap<string, string> = new Map(),
+  ) {}
+
+  get description(): string {
+    return `the log files in ${path.relative(process.cwd(), this.dir) || this.dir}`;
+  }
+
+  async read(): Promise<ReadResult> {
+    if (!existsSync(this.dir)) throw new CliError(`no log folder ${this.dir}`);
+    const lines: RawLogLine[] = [];
+    for (const file of readdirSync(this.dir)
+      .filter((f) => f.endsWith('.log'))
+      .sort()) {
+      const source = file.slice(0, -'.log'.length);
+      for (const text of readFileSync(path.join(this.dir, file), 'utf8').split('\n')) {
+        if (text !== '') lines.push({ text, source });
+      }
+    }
+    return { lines };
+  }
+}
+
+/** The log groups to read, by log group name → function name. */
+export type LogGroups = ReadonlyMap<string, string>;
+
+/** How long a Logs Insights query may run, and how progress is told. */
+export interface InsightsOptions {
+  readonly timeoutMs: number;
+  readonly pollMs?: number;
+  readonly progress?: (message: string) => void;
+  readonly now?: () => number;
+}
+
+/** Request IDs per query: each is quoted into an `in [...]` list (the query text is bounded). */
+const REQUEST_IDS_PER_QUERY = 100;
+
+/**
+ * The stack's log groups through CloudWatch Logs Insights: the trace query (the one the stack
+ * saves, lambdas/shared/log-keys.ts), then one for the platform.report lines of the
+ * invocations found. A query that does not finish in time is stopped and what it found so far
+ * is returned as partial.
+ */
+export class InsightsLogSource implements LogSource {
+  readonly followIntervalMs = 5_000;
+
+  constructor(
+    private readonly client: CloudWatchLogsClient,
+    readonly names: LogGroups,
+    private readonly options: InsightsOptions,
+  ) {}
+
+  get description(): string {
+    return `${this.names.size} log groups (CloudWatch Logs Insights)`;
+  }
+
+  async read(id: string, sinceMs: number): Promise<ReadResult> {
+    const first = await this.query(orderTraceQuery(id), sinceMs);
+    const requestIds = requestIdsAbout(first.lines, id);
+    const partial = [first.partial];
+    const lines = [...first.lines];
+    for (let i = 0; i < requestIds.length; i += REQUEST_IDS_PER_QUERY) {
+      const chunk = requestIds.slice(i, i + REQUEST_IDS_PER_QUERY);
+      const more = await this.query(invocationsQuery(chunk), sinceMs);
+      lines.push(...more.lines);
+      partial.push(more.partial);
+    }
+    const why = partial.filter((p) => p !== undefined);
+    return why.length > 0 ? { lines, partial: why.join('; ') } : { lines };
+  }
+
+  private async query(queryString: string, sinceMs: number): Promise<ReadResult> {
+    const now = this.options.now ?? Date.now;
+    const started = now();
+    const { queryId } = await this.client.send(
+      new StartQueryCommand({
+        logGroupNames: [...this.names.keys()],
+        startTime: Math.floor(sinceMs / 1000),
+        endTime: Math.ceil(started / 1000),
+        queryString,
+        limit: TRACE_QUERY_LIMIT,
+      }),
+    );
+    if (!queryId) throw new CliError('CloudWatch Logs did not start the query (no query ID)');
+    const pollMs = this.options.pollMs ?? 1_000;
+    for (;;) {
+      const answer = await this.client.send(new GetQueryResultsCommand({ queryId }));
+      const status = answer.status ?? 'Unknown';
+      if (status === 'Complete') return { lines: linesOf(answer) };
+      if (status === 'Timeout') {
+        return { lines: linesOf(answer), partial: 'Logs Insights timed the query out' };
+      }
+      if (status === 'Failed' || status === 'Cancelled' || status === 'Unknown') {
+        throw new CliError(`the Logs Insights query ${queryId} ended ${status}`);
+      }
+      const waited = now() - started;
+      if (waited >= this.options.timeoutMs) {
+        await this.client.send(new StopQueryCommand({ queryId })).catch(() => undefined);
+        return {
+          lines: linesOf(answer),
+          partial: `the Logs Insights query did not finish within ${Math.round(this.options.timeoutMs / 1000)} s (stopped)`,
+        };
+      }
+      const scanned = answer.statistics?.recordsScanned;
+      this.options.progress?.(
+        `Logs Insights: ${status}, ${Math.round(waited / 1000)} s${scanned === undefined ? '' : `, ${Math.round(scanned).toLocaleString('en')} records scanned`}`,
+      );
+      await sleep(pollMs);
+    }
+  }
+}
+
+/** The query of the lines of these invocations (their platform.report and runtime lines). */
+export function invocationsQuery(requestIds: readonly string[]): string {
+  const list = requestIds.map((r) => JSON.stringify(r)).join(', ');
+  return [
+    'fields @timestamp, @log, @message',
+    `filter record.requestId in [${list}] or requestId in [${list}]`,
+    'sort @timestamp asc',
+    `limit ${TRACE_QUERY_LIMIT}`,
+  ].join('\n| ');
+}
+
+/** Insights rows as raw lines: `@log` is `<account>:<log group>`. */
+function linesOf(answer: GetQueryResultsCommandOutput): RawLogLine[] {
+  return (answer.results ?? []).flatMap((row) => {
+    const field = (name: string) => row.find((f) => f.field === name)?.value;
+    const text = field('@message');
+    if (text === undefined) return [];
+    const group = field('@log') ?? '';
+    const stamp = field('@timestamp');
+    const timestamp = stamp ? Date.parse(`${stamp.replace(' ', 'T')}Z`) : Number.NaN;
+    return [
+      {
+        text: text.trimEnd(),
+        source: group.slice(group.indexOf(':') + 1),
+        ...(Number.isNaN(timestamp) ? {} : { timestamp }),
+      },
+    ];
+  });
+}
+
+/** Pages of FilterLogEvents read per log group and pattern at most. */
+const MAX_PAGES = 50;
+/** Request IDs per filter pattern (a pattern is at most 1,024 characters). */
+const REQUEST_IDS_PER_PATTERN = 8;
+
+/**
+ * The stack's log groups through FilterLogEvents with JSON filter patterns, one group at a
+ * time: the lines that name the ID, then the lines of the invocations found.
+ */
+export class FilterLogEventsSource implements LogSource {
+  readonly followIntervalMs = 5_000;
+
+  constructor(
+    private readonly client: CloudWatchLogsClient,
+    readonly names: LogGroups,
+  ) {}
+
+  get description(): string {
+    return `${this.names.size} log groups (CloudWatch Logs FilterLogEvents)`;
+  }
+
+  async read(id: string, sinceMs: number): Promise<ReadResult> {
+    const partial: string[] = [];
+    const pattern = `{ ($.${LOG_KEYS.correlationId} = "${id}") || ($.${LOG_KEYS.orderId} = "${id}") }`;
+    const lines = await this.filter(pattern, sinceMs, partial);
+    const requestIds = requestIdsAbout(lines, id);
+    for (let i = 0; i < requestIds.length; i += REQUEST_IDS_PER_PATTERN) {
+      const terms = requestIds
+        .slice(i, i + REQUEST_IDS_PER_PATTERN)
+        .map((r) => `($.record.requestId = "${r}") || ($.requestId = "${r}")`);
+      lines.push(...(await this.filter(`{ ${terms.join(' || ')} }`, sinceMs, partial)));
+    }
+    return partial.length > 0 ? { lines, partial: distinct(partial).join('; ') } : { lines };
+  }
+
+  private async filter(filterPattern: string, sinceMs: number, partial: string[]) {
+    const lines: RawLogLine[] = [];
+    for (const logGroupName of this.names.keys()) {
+      let pages = 0;
+      for await (const page of paginateFilterLogEvents(
+        { client: this.client },
+        { logGroupName, filterPattern, startTime: sinceMs },
+      )) {
+        for (const event of page.events ?? []) {
+          if (event.message === undefined) continue;
+          lines.push({
+            text: event.message.trimEnd(),
+            source: logGroupName,
+            ...(event.timestamp === undefined ? {} : { timestamp: event.timestamp }),
+          });
+        }
+        if (++pages >= MAX_PAGES && page.nextToken) {
+          partial.push(`FilterLogEvents read ${MAX_PAGES} pages of a log group and stopped`);
+          break;
+        }
+      }
+    }
+    return lines;
+  }
+}
+
+function distinct(values: string[]): string[] {
+  return [...new Set(values)];
+}
