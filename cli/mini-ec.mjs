@@ -11,6 +11,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // The SDK's notice that it will drop Node 20 in 2027 would precede every error line the CLI
 // prints; the CLI's contract is one line per error. (Set it yourself to 'false' to see it.)
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// `mini-ec … | head` closes the pipe early: stop quietly, as other command-line tools do.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cacheDir = join(root, '.cache', 'cli');

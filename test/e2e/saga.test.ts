@@ -143,6 +143,72 @@ describe('the order saga on the local cloud', () => {
     ]);
   });
 
+  it('traces an order with npx mini-ec trace: all five functions in time order, its hops and events', async () => {
+    await cloud.setStock('cookie', 5, 200);
+    const correlationId = `cid-trace-${randomUUID()}`;
+    const placed = await api.placeOrder(
+      { items: [{ sku: 'cookie', qty: 1 }] },
+      { 'x-correlation-id': correlationId },
+    );
+    const orderId = String(placed.body.orderId);
+    await api.waitForOutcome(orderId);
+    await cloud.waitForQueuesToDrain();
+
+    // --follow ends once the order is final; the relay's last lines may come after it.
+    const followed = await runCli(['trace', correlationId, '--follow', '--timeout', '30'], {
+      cloudFile: cloud.cloudFile,
+    });
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain(`trace of ${correlationId}: ${orderId} CONFIRMED`);
+
+    const run = await runCli(['trace', orderId, '--json'], { cloudFile: cloud.cloudFile });
+    expect(run.code).toBe(0);
+    const trace = run.json<{
+      functions: string[];
+      correlationIds: string[];
+      entries: { time: number; function: string; kind: string; message: string }[];
+      hops: { from: string; to: string; ms: number }[];
+      orders: { orderId: string; status: string; events: { type: string }[] }[];
+    }>();
+    expect([...trace.functions].sort()).toEqual([
+      'api',
+      'inventory',
+      'outbox-relay',
+      'payment',
+      'worker',
+    ]);
+    expect(trace.correlationIds).toEqual([correlationId]);
+    const times = trace.entries.map((e) => e.time);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    // Every invocation is bounded by Lambda's REPORT: one START and one END each.
+    const starts = trace.entries.filter((e) => e.kind === 'start').length;
+    expect(starts).toBeGreaterThanOrEqual(5);
+    expect(trace.entries.filter((e) => e.kind === 'end')).toHaveLength(starts);
+    expect(trace.hops.map((h) => `${h.from} → ${h.to}`)).toEqual(
+      expect.arrayContaining([
+        'api → outbox-relay',
+        'outbox-relay → worker',
+        'worker → inventory',
+        'inventory → worker',
+        'worker → payment',
+        'payment → worker',
+      ]),
+    );
+    expect(trace.orders).toMatchObject([{ orderId, status: 'CONFIRMED' }]);
+    expect(trace.orders[0]?.events.map((e) => e.type)).toEqual([
+      'order.placed.v1',
+      'inventory.reserved.v1',
+      'payment.charged.v1',
+      'order.confirmed.v1',
+    ]);
+
+    const unknown = await runCli(['trace', 'cid-nobody-at-all'], { cloudFile: cloud.cloudFile });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /^mini-ec: no log line mentions cid-nobody-at-all in the log files in /,
+    );
+  });
+
   it('lets an operator stock a sku, place an order and see its payment with npx mini-ec', async () => {
     const cli = (args: string[]) => runCli([...args, '--json'], { cloudFile: cloud.cloudFile });
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { FileSystem } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderTraceQuery, TRACE_QUERY_PLACEHOLDER } from '../../lambdas/shared/log-keys.js';
 import { buildApp, STACK_NAME } from '../../lib/app.js';
 import type { MiniEcStack } from '../../lib/mini-ec-stack.js';
 
@@ -324,6 +325,36 @@ describe('MiniEc stack', () => {
         'InventoryChaosParameterName',
         'PaymentChaosParameterName',
       ]),
+    );
+  });
+
+  it("saves the trace query mini-ec trace runs, over the five functions' log groups, and outputs them", () => {
+    const definitions = template.findResources('AWS::Logs::QueryDefinition');
+    expect(Object.keys(definitions)).toHaveLength(1);
+    const [definition] = Object.values(definitions);
+    const props = definition?.Properties as { QueryString: string; LogGroupNames: unknown[]; Name: unknown };
+    expect(props.QueryString).toBe(orderTraceQuery(TRACE_QUERY_PLACEHOLDER));
+    expect(props.Name).toBe(`${STACK_NAME}/order-trace`);
+
+    const functions = template.findResources('AWS::Lambda::Function');
+    const groupsOfFunctions = Object.values(functions).map(
+      (fn) => (fn.Properties as { LoggingConfig: { LogGroup: unknown } }).LoggingConfig.LogGroup,
+    );
+    expect(groupsOfFunctions).toHaveLength(5);
+    expect(props.LogGroupNames).toEqual(expect.arrayContaining(groupsOfFunctions));
+    expect(props.LogGroupNames).toHaveLength(5);
+
+    const outputs = template.findOutputs('*');
+    const logGroupOutputs = Object.keys(outputs).filter((name) => name.endsWith('LogGroupName'));
+    expect(logGroupOutputs.sort()).toEqual([
+      'ApiLogGroupName',
+      'InventoryLogGroupName',
+      'OutboxRelayLogGroupName',
+      'PaymentLogGroupName',
+      'WorkerLogGroupName',
+    ]);
+    expect(logGroupOutputs.map((name) => outputs[name]?.Value)).toEqual(
+      expect.arrayContaining(groupsOfFunctions),
     );
   });
 
