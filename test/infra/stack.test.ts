@@ -332,7 +332,11 @@ describe('MiniEc stack', () => {
     const definitions = template.findResources('AWS::Logs::QueryDefinition');
     expect(Object.keys(definitions)).toHaveLength(1);
     const [definition] = Object.values(definitions);
-    const props = definition?.Properties as { QueryString: string; LogGroupNames: unknown[]; Name: unknown };
+    const props = definition?.Properties as {
+      QueryString: string;
+      LogGroupNames: unknown[];
+      Name: unknown;
+    };
     expect(props.QueryString).toBe(orderTraceQuery(TRACE_QUERY_PLACEHOLDER));
     expect(props.Name).toBe(`${STACK_NAME}/order-trace`);
 
