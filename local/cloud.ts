@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import * as path from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
+  functionCredentials,
   LOCAL_CREDENTIALS,
   LOCAL_REGION_CONFIG,
   localCredentials,
@@ -241,6 +242,7 @@ async function startWith(
   });
   const ssm = new SsmService({
     parameters: stack.parameters(),
+    onRequest: (operation) => meter.ssmRequest(operation),
     ...(persistDir ? { snapshotFile: path.join(persistDir, 'ssm.json') } : {}),
   });
   let invoker: Invoker | undefined;
@@ -282,7 +284,10 @@ async function startWith(
         }),
         maxInstancesOf: (fn) =>
           Math.max(options.maxInstancesPerFunction ?? 4, sqsConcurrency.get(fn.name) ?? 0),
-        onOutput: (fn) => (stream, line) => logs.write(fn.logicalId, fn.displayName, stream, line),
+        onOutput: (fn) => (stream, line) => {
+          meter.functionOutput(fn.displayName, fn.memoryMb, line);
+          logs.write(fn.logicalId, fn.displayName, stream, line);
+        },
         onInit: (fn, ms) => meter.coldStart(fn.displayName, ms),
       });
       for (const line of runtimeLines(invoker)) step(line);
@@ -354,6 +359,7 @@ async function startWith(
       invoker: lazyInvoker(() => invoker),
       port,
       log: (m) => logs.system(m),
+      onRequest: () => meter.apiRequest(),
     });
   if (httpApis.length > 1)
     step(`note: ${httpApis.length} HTTP APIs in the stack; serving ${firstApi?.logicalId} only`);
@@ -533,8 +539,8 @@ function baseEnvironment(fn: FunctionDef): Record<string, string> {
     AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: functionCredentials(fn.displayName).accessKeyId,
+    AWS_SECRET_ACCESS_KEY: functionCredentials(fn.displayName).secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),

@@ -48,6 +48,8 @@ export interface SsmOptions {
   readonly parameters: readonly ParameterDef[];
   /** Where values are saved on stop and restored from on start (`--persist`). */
   readonly snapshotFile?: string;
+  /** Told each request's operation (the usage meter). */
+  readonly onRequest?: (operation: string) => void;
 }
 
 /** The local SSM Parameter Store. */
@@ -120,7 +122,9 @@ export class SsmService implements Service {
       } catch {
         throw new SsmError('SerializationException', 'the request body is not JSON');
       }
-      send(response, 200, this.operate(target.slice('AmazonSSM.'.length), input));
+      const operation = target.slice('AmazonSSM.'.length);
+      this.options.onRequest?.(operation);
+      send(response, 200, this.operate(operation, input));
     } catch (error) {
       if (!(error instanceof SsmError)) throw error;
       send(response, error.status, { __type: error.type, message: error.message });

@@ -29,6 +29,8 @@ export interface HttpApiOptions {
   readonly port: number;
   readonly host?: string;
   readonly log?: (message: string) => void;
+  /** Told each request the API serves (the usage meter). */
+  readonly onRequest?: () => void;
 }
 
 /**
@@ -57,6 +59,7 @@ export class HttpApiService implements Service {
 
   async start(): Promise<void> {
     const server = createServer((request, response) => {
+      this.options.onRequest?.();
       this.handle(request, response).catch((error: unknown) => {
         this.options.log?.(`HTTP API: ${(error as Error).message}`);
         if (!response.headersSent)

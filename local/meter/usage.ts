@@ -24,17 +24,49 @@ export interface SqsMessages {
   readonly emptyReceives: number;
 }
 
+/** DynamoDB request units one caller consumed in one table, as DynamoDB bills them. */
+export interface CapacityUnits {
+  readonly readUnits: number;
+  readonly writeUnits: number;
+}
+
+/** One function's invocations as Lambda bills them (from each invocation's REPORT). */
+export interface FunctionUsage {
+  readonly invocations: number;
+  /** Sum of the billed durations (each rounded up to the ms). */
+  readonly billedMs: number;
+  readonly memoryMb: number;
+  /** Invocations whose REPORT status was not success. */
+  readonly errors: number;
+  /** Log events the function wrote, and their bytes as CloudWatch Logs meters them. */
+  readonly logEvents: number;
+  readonly logBytes: number;
+}
+
 /** A snapshot of the meter. */
 export interface UsageSnapshot {
   /** When the counts started (ISO time). */
   readonly since: string;
-  readonly dynamodb: ServiceUsage;
+  readonly dynamodb: ServiceUsage & {
+    /** Request units by caller (a function's name, or `outside` for the CLI and the host), then table. */
+    readonly capacity: Record<string, Record<string, CapacityUnits>>;
+  };
   readonly sqs: ServiceUsage & { readonly messages: SqsMessages };
+  /** Lambda usage by function name. */
+  readonly lambda: Record<string, FunctionUsage>;
+  /** Requests the HTTP API served. */
+  readonly api: { readonly requests: number };
+  /** SSM requests by operation. */
+  readonly ssm: Record<string, number>;
   /** Module init times (ms) of each function's cold starts, oldest first (the last 1,000). */
   readonly initDurationsMs: Record<string, number[]>;
 }
 
 const MAX_INIT_SAMPLES = 1000;
+/** What CloudWatch Logs adds to each event's message bytes when it meters ingestion. */
+export const LOG_EVENT_OVERHEAD_BYTES = 26;
+/** How a REPORT line starts in Lambda's JSON log format (the runtime writes it first). */
+const REPORT_PREFIX = '{"time":';
 
 type Counts = Map<string, number>;
 
@@ -84,6 +116,65 @@ export class UsageMeter {
   private readonly sqs = new ServiceCounter(true);
   private readonly messages = { sent: 0, received: 0, deleted: 0, emptyReceives: 0 };
   private readonly inits = new Map<string, number[]>();
+  private readonly capacity = new Map<
+    string,
+    Map<string, { readUnits: number; writeUnits: number }>
+  >();
+  private readonly functions = new Map<
+    string,
+    { -readonly [K in keyof FunctionUsage]: FunctionUsage[K] }
+  >();
+  private apiRequests = 0;
+  private readonly ssm: Counts = new Map();
+
+  /**
+   * One line a function wrote: its bytes as CloudWatch Logs ingests them, and, for a REPORT
+   * (platform.report) line, one invocation with its billed duration.
+   */
+  functionOutput(fn: string, memoryMb: number, line: string): void {
+    const usage = this.functions.get(fn) ?? {
+      invocations: 0,
+      billedMs: 0,
+      memoryMb,
+      errors: 0,
+      logEvents: 0,
+      logBytes: 0,
+    };
+    this.functions.set(fn, usage);
+    usage.logEvents++;
+    usage.logBytes += Buffer.byteLength(line) + LOG_EVENT_OVERHEAD_BYTES;
+    if (!line.startsWith(REPORT_PREFIX) || !line.includes('"platform.report"')) return;
+    try {
+      const { record } = JSON.parse(line) as {
+        record?: { status?: string; metrics?: { billedDurationMs?: number } };
+      };
+      usage.invocations++;
+      usage.billedMs += Number(record?.metrics?.billedDurationMs) || 0;
+      if (record?.status !== 'success') usage.errors++;
+    } catch {
+      // not a report after all
+    }
+  }
+
+  /** One request the HTTP API served. */
+  apiRequest(): void {
+    this.apiRequests++;
+  }
+
+  /** One SSM request. */
+  ssmRequest(operation: string): void {
+    add(this.ssm, operation);
+  }
+
+  /** Request units a caller consumed in a table. */
+  dynamoDbCapacity(caller: string, table: string, units: CapacityUnits): void {
+    const tables = this.capacity.get(caller) ?? new Map();
+    this.capacity.set(caller, tables);
+    const now = tables.get(table) ?? { readUnits: 0, writeUnits: 0 };
+    tables.set(table, now);
+    now.readUnits += units.readUnits;
+    now.writeUnits += units.writeUnits;
+  }
 
   /** One cold start of a function: how long its handler module took to load. */
   coldStart(fn: string, initDurationMs: number): void {
@@ -123,8 +214,19 @@ export class UsageMeter {
   snapshot(): UsageSnapshot {
     return {
       since: this.since,
-      dynamodb: this.dynamodb.toJSON(),
+      dynamodb: {
+        ...this.dynamodb.toJSON(),
+        capacity: Object.fromEntries(
+          [...this.capacity].map(([caller, tables]) => [
+            caller,
+            Object.fromEntries([...tables].map(([table, units]) => [table, { ...units }])),
+          ]),
+        ),
+      },
       sqs: { ...this.sqs.toJSON(), messages: { ...this.messages } },
+      lambda: Object.fromEntries([...this.functions].map(([fn, usage]) => [fn, { ...usage }])),
+      api: { requests: this.apiRequests },
+      ssm: sortedObject(this.ssm),
       initDurationsMs: Object.fromEntries([...this.inits].map(([k, v]) => [k, [...v]])),
     };
   }
@@ -153,13 +255,58 @@ function diffService<T extends ServiceUsage>(after: T, before: T): ServiceUsage 
   };
 }
 
+/** caller → table → units, after less before. */
+function diffNested(
+  after: Record<string, Record<string, CapacityUnits>>,
+  before: Record<string, Record<string, CapacityUnits>>,
+): Record<string, Record<string, CapacityUnits>> {
+  return Object.fromEntries(
+    Object.entries(after).map(([caller, tables]) => [
+      caller,
+      Object.fromEntries(
+        Object.entries(tables).map(([table, units]) => {
+          const was = before[caller]?.[table];
+          return [
+            table,
+            {
+              readUnits: units.readUnits - (was?.readUnits ?? 0),
+              writeUnits: units.writeUnits - (was?.writeUnits ?? 0),
+            },
+          ];
+        }),
+      ),
+    ]),
+  );
+}
+
 /** What was counted between two snapshots of the same meter. */
 export function usageBetween(before: UsageSnapshot, after: UsageSnapshot): UsageSnapshot {
   const m = after.sqs.messages;
   const b = before.sqs.messages;
   return {
     since: before.since,
-    dynamodb: diffService(after.dynamodb, before.dynamodb),
+    dynamodb: {
+      ...diffService(after.dynamodb, before.dynamodb),
+      capacity: diffNested(after.dynamodb.capacity, before.dynamodb.capacity),
+    },
+    lambda: Object.fromEntries(
+      Object.entries(after.lambda).map(([fn, usage]) => {
+        const was = before.lambda[fn];
+        return [
+          fn,
+          {
+            invocations: usage.invocations - (was?.invocations ?? 0),
+            billedMs: usage.billedMs - (was?.billedMs ?? 0),
+            memoryMb: usage.memoryMb,
+            errors: usage.errors - (was?.errors ?? 0),
+            logEvents: usage.logEvents - (was?.logEvents ?? 0),
+            logBytes: usage.logBytes - (was?.logBytes ?? 0),
+          },
+        ];
+      }),
+    ),
+    api: { requests: after.api.requests - before.api.requests },
+    ssm: diffCounts(after.ssm, before.ssm),
     sqs: {
       ...diffService(after.sqs, before.sqs),
       messages: {
