@@ -29,6 +29,10 @@ Usage:
                                               the order's path: every function's lines in time
                                               order, the hops between them, its events
                                               (a stack: Logs Insights, or FilterLogEvents)
+  mini-ec cost [--orders N] [--since 1h] [--prices FILE] [--region R] [--compare step-functions]
+                                              what an order uses (measured) and what a million
+                                              cost, by service and function; an idle month
+                                              (locally it places N orders: npm start -- --meter)
   mini-ec verify [--accepted FILE] [--max-pending S]
                                               check the saga's invariants across all tables
                                               (exit 1 on any violation)
@@ -68,6 +72,11 @@ const OPTIONS = {
   follow: { type: 'boolean' },
   since: { type: 'string' },
   'no-insights': { type: 'boolean' },
+  orders: { type: 'string' },
+  prices: { type: 'string' },
+  region: { type: 'string' },
+  template: { type: 'string' },
+  compare: { type: 'string' },
 } as const;
 const GLOBAL_OPTIONS = ['json', 'help', 'stack-outputs', 'cloud'];
 
@@ -127,6 +136,10 @@ export const COMMANDS: Record<string, Command> = {
         cloud: v.cloud,
         stackOutputs: v['stack-outputs'],
       }),
+  },
+  cost: {
+    options: ['orders', 'since', 'prices', 'region', 'template', 'compare', 'timeout'],
+    run: async (ctx, args, v) => (await import('./cost/command.js')).costCommand(ctx, args, v),
   },
   verify: {
     options: ['accepted', 'max-pending'],

@@ -23,12 +23,16 @@ export interface Target {
   apiUrl: string;
   region: string;
   /** Service endpoints of the local cloud; undefined for a deployed stack (SDK defaults). */
-  endpoints?: { dynamodb?: string; sqs?: string; lambda?: string; ssm?: string };
+  endpoints?: { dynamodb?: string; sqs?: string; lambda?: string; ssm?: string; meter?: string };
   /** Static credentials of the local cloud's emulators; undefined for a deployed stack. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   outputs: StackOutputs;
   /** The local cloud's log folder and its functions' names by logical id; undefined for a stack. */
   logs?: { dir: string; functionNames: Record<string, string> };
+  /** The stack's name (the key of cdk-outputs.json, or the local cloud's stack). */
+  stackName?: string;
+  /** The template the local cloud runs; undefined for a stack. */
+  templateFile?: string;
 }
 
 /**
@@ -111,9 +115,11 @@ function stackTarget(file: string, env: NodeJS.ProcessEnv): Target {
   const json = readJson(file);
   // `cdk deploy --outputs-file` writes { "<StackName>": { "<Output>": "…" } }; a flat object
   // of outputs is accepted too.
-  const stacks = Object.values(json).filter(
-    (value): value is Record<string, unknown> => isRecord(value) && 'ApiUrl' in value,
+  const named = Object.entries(json).filter(
+    (entry): entry is [string, Record<string, unknown>] =>
+      isRecord(entry[1]) && 'ApiUrl' in entry[1],
   );
+  const stacks = named.map(([, outputs]) => outputs);
   if (stacks.length > 1) {
     throw new CliError(
       `${file} holds ${stacks.length} stacks with an ApiUrl; keep one`,
@@ -126,7 +132,14 @@ function stackTarget(file: string, env: NodeJS.ProcessEnv): Target {
     env.AWS_REGION ??
     env.AWS_DEFAULT_REGION;
   if (!region) throw new CliError(`cannot tell the region of ${outputs.ApiUrl}; set AWS_REGION`);
-  return { kind: 'stack', apiUrl: trimSlash(outputs.ApiUrl), region, outputs };
+  const stackName = named[0]?.[0];
+  return {
+    kind: 'stack',
+    apiUrl: trimSlash(outputs.ApiUrl),
+    region,
+    outputs,
+    ...(stackName ? { stackName } : {}),
+  };
 }
 
 function requireOutputs(value: unknown, file: string): StackOutputs {

@@ -118,6 +118,8 @@ export interface CloudInfo {
   readonly functions: LocalFunction[];
   /** Where each function's lines go, one `<logicalId>.log` per function. */
   readonly logsDir: string;
+  /** The template this local cloud runs. */
+  readonly templateFile: string;
   readonly outputs: Record<string, string>;
   readonly stackName: string;
   readonly pid: number;
@@ -411,6 +413,7 @@ async function startWith(
     queues,
     functions: localFunctions,
     logsDir: path.join(stateDir, 'logs'),
+    templateFile: stack.stack.templateFile,
     outputs: stack.outputs(),
     stackName: stack.stack.stackName,
     pid: process.pid,

@@ -159,11 +159,12 @@ async function invoke(message) {
 
 // Lambda's REPORT line of every invocation (JSON log format: a platform.report record), with
 // the Init Duration after a cold start: what mini-ec trace bounds invocations with, and what
-// Lambda bills (the duration rounded up to the ms).
+// Lambda bills: the duration, and since 2025-08-01 the init of a cold start too, rounded up
+// to the ms.
 function report(requestId, started, status) {
   const duration = (performance.now() - started).toFixed(2);
-  const billed = Math.ceil(Number(duration));
   const init = pendingInitDurationMs?.toFixed(2);
+  const billed = Math.ceil(Number(duration) + Number(init ?? 0));
   pendingInitDurationMs = undefined;
   const memory = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
   const text = `REPORT RequestId: ${requestId}\tDuration: ${duration} ms\tBilled Duration: ${billed} ms\tMemory Size: ${memory} MB${init === undefined ? '' : `\tInit Duration: ${init} ms`}`;

@@ -31,6 +31,8 @@ export interface LoadedStack {
   readonly stackName: string;
   readonly template: CfnTemplate;
   readonly assemblyDir: string;
+  /** The template's file (absolute). */
+  readonly templateFile: string;
 }
 
 interface ManifestArtifact {
@@ -67,10 +69,9 @@ export function loadStack(assemblyDir: string, stackName?: string): LoadedStack 
   }
   const [id, artifact] = chosen;
   const templateFile = artifact.properties?.templateFile ?? `${id}.template.json`;
-  const template = JSON.parse(
-    readFileSync(path.join(assemblyDir, templateFile), 'utf8'),
-  ) as CfnTemplate;
-  return { stackName: id, template, assemblyDir };
+  const file = path.resolve(assemblyDir, templateFile);
+  const template = JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate;
+  return { stackName: id, template, assemblyDir, templateFile: file };
 }
 
 /** A DynamoDB table to create locally. */

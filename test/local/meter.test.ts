@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -15,6 +16,7 @@ import {
   startLocalCloud,
   type UsageSnapshot,
 } from '../../local/cloud.js';
+import { functionCredentials } from '../../local/emulators/credentials.js';
 import { eventually, FIXTURE_ASSEMBLY } from './helpers.js';
 
 const client = { region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } };
@@ -127,17 +129,114 @@ describe('the local cloud usage meter (meter: true)', () => {
     const cold = reports.filter((l) => l.text.includes('Init Duration'));
     const reported = cold.map((l) => Number(/Init Duration: ([\d.]+) ms/.exec(l.text)?.[1]));
     expect(reported).toHaveLength(inits.length);
-    for (const [i, ms] of reported.entries())
-      expect(Math.abs(ms - (inits[i] ?? 0))).toBeLessThanOrEqual(0.1);
+    // Two instances started together: their reports may come in either order.
+    const sortedInits = [...inits].sort((a, b) => a - b);
+    for (const [i, ms] of [...reported].sort((a, b) => a - b).entries())
+      expect(Math.abs(ms - (sortedInits[i] ?? 0))).toBeLessThanOrEqual(0.1);
     expect(reports.length).toBeGreaterThan(cold.length);
+    // The meter bills the same invocations: one per REPORT, the billed ms they name.
+    const billed = cloud.usage().lambda[echo?.displayName ?? ''];
+    const billedMs = reports.reduce(
+      (n, l) =>
+        n +
+        Number(
+          (l.json?.record as { metrics?: { billedDurationMs?: number } })?.metrics
+            ?.billedDurationMs,
+        ),
+      0,
+    );
+    expect(billed).toMatchObject({ invocations: reports.length, billedMs, errors: 0 });
+    const bytes = lines
+      .filter((l) => l.functionId === echo?.logicalId)
+      .reduce((n, l) => n + Buffer.byteLength(l.text) + 26, 0);
+    expect(billed?.logBytes).toBe(bytes);
     for (const report of reports) {
       const record = (report.json?.record ?? {}) as {
         status?: string;
         metrics?: Record<string, number>;
       };
       expect(record.status).toBe('success');
-      expect(record.metrics?.billedDurationMs).toBe(Math.ceil(record.metrics?.durationMs ?? -1));
+      // Lambda bills a cold start's init with its first invocation (since 2025-08-01).
+      const { durationMs = -1, initDurationMs = 0 } = record.metrics ?? {};
+      expect(record.metrics?.billedDurationMs).toBe(Math.ceil(durationMs + initDurationMs));
     }
+  });
+
+  it('counts the request units each function consumes, as DynamoDB bills them, without changing its answers', async () => {
+    // Signed as the function "billing" would sign: its own access key.
+    const fn = new DynamoDBClient({
+      region: 'us-east-1',
+      credentials: functionCredentials('billing'),
+      endpoint: cloud.endpoints.dynamodb,
+    });
+    const units = () =>
+      cloud.usage().dynamodb.capacity.billing?.ItemsTable ?? { readUnits: 0, writeUnits: 0 };
+    const step = async (send: () => Promise<unknown>) => {
+      const before = units();
+      const answer = await send();
+      const after = units();
+      return {
+        answer,
+        read: after.readUnits - before.readUnits,
+        write: after.writeUnits - before.writeUnits,
+      };
+    };
+    // 1.5 KB: two write units; the answer carries no ConsumedCapacity (nobody asked for it).
+    const big = await step(() =>
+      fn.send(
+        new PutItemCommand({
+          TableName: 'ItemsTable',
+          Item: { pk: { S: 'units' }, sk: { S: 'big' }, note: { S: 'x'.repeat(1500) } },
+        }),
+      ),
+    );
+    expect(big).toMatchObject({ read: 0, write: 2 });
+    expect(big.answer).not.toHaveProperty('ConsumedCapacity');
+    // A strongly consistent read of it: one read unit (up to 4 KB); asked for, the units are answered.
+    const read = await step(() =>
+      fn.send(
+        new GetItemCommand({
+          TableName: 'ItemsTable',
+          Key: { pk: { S: 'units' }, sk: { S: 'big' } },
+          ConsistentRead: true,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      ),
+    );
+    expect(read).toMatchObject({ read: 1, write: 0 });
+    expect(read.answer).toMatchObject({
+      ConsumedCapacity: { CapacityUnits: 1 },
+      Item: { sk: { S: 'big' } },
+    });
+    // A transaction of two small puts: two units per item.
+    const small = (sk: string) => ({
+      Put: { TableName: 'ItemsTable', Item: { pk: { S: 'units' }, sk: { S: sk } } },
+    });
+    const tx = await step(() =>
+      fn.send(new TransactWriteItemsCommand({ TransactItems: [small('a'), small('b')] })),
+    );
+    expect(tx).toMatchObject({ read: 0, write: 4 });
+    // A write its condition refuses still costs a unit.
+    const refused = await step(() =>
+      fn
+        .send(
+          new PutItemCommand({
+            TableName: 'ItemsTable',
+            Item: { pk: { S: 'units' }, sk: { S: 'a' } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        )
+        .catch((error: unknown) => error),
+    );
+    expect(refused.answer).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(refused).toMatchObject({ read: 0, write: 1 });
+    // A caller that is no function (the CLI, the test's own client) is counted apart.
+    const outside = cloud.usage().dynamodb.capacity.outside?.ItemsTable?.writeUnits ?? 0;
+    await dynamodb.send(
+      new PutItemCommand({ TableName: 'ItemsTable', Item: { pk: { S: 'units' }, sk: { S: 'c' } } }),
+    );
+    expect(cloud.usage().dynamodb.capacity.outside?.ItemsTable?.writeUnits).toBe(outside + 1);
+    fn.destroy();
   });
 
   it('answers the same snapshot on GET <endpoints.meter>/usage', async () => {
