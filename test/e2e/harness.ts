@@ -96,8 +96,14 @@ export interface E2eCloud {
   stop(): Promise<void>;
 }
 
-/** Starts a whole local cloud on free ports, quiet, with its state in a temporary folder. */
-export async function startE2eCloud(options: StackOptions = E2E_STACKS.default): Promise<E2eCloud> {
+/**
+ * Starts a whole local cloud on free ports, quiet, with its state in a temporary folder;
+ * `meter` puts the DynamoDB meter in front of DynamoDB Local (what `mini-ec cost` needs).
+ */
+export async function startE2eCloud(
+  options: StackOptions = E2E_STACKS.default,
+  { meter = false }: { meter?: boolean } = {},
+): Promise<E2eCloud> {
   const assemblyDir = await assemblyFor(options);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-e2e-'));
   const lines: LogLine[] = [];
@@ -106,6 +112,7 @@ export async function startE2eCloud(options: StackOptions = E2E_STACKS.default):
     stateDir,
     assemblyDir,
     console: false,
+    meter,
     onLog: (line) => lines.push(line),
   });
   // The same data access as `npx mini-ec`, pointed at this cloud's cloud.json.

@@ -8,7 +8,8 @@ describe('the order saga on the local cloud', () => {
   let api: ApiClient;
 
   beforeAll(async () => {
-    cloud = await startE2eCloud();
+    // Metered (DynamoDB request units by function): mini-ec cost measures against it.
+    cloud = await startE2eCloud(undefined, { meter: true });
     api = new ApiClient(cloud.apiUrl);
   });
 
@@ -207,6 +208,54 @@ describe('the order saga on the local cloud', () => {
     expect(unknown.stderr).toMatch(
       /^mini-ec: no log line mentions cid-nobody-at-all in the log files in /,
     );
+  });
+
+  it('measures what an order uses with npx mini-ec cost: the orders it placed, each function, the units of their items', async () => {
+    const run = await runCli(['cost', '--orders', '10', '--json'], {
+      cloudFile: cloud.cloudFile,
+      timeoutMs: 120_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = run.json<{
+      measured: {
+        orders: number;
+        functions: Record<string, { invocations: number; billedMs: number; logBytes: number }>;
+        api: { requests: number };
+        sqs: Record<string, number>;
+        dynamodbByFunction: Record<string, { readUnits: number; writeUnits: number }>;
+      };
+      cost: { totalUsdPerMillionOrders: number; byFunction: Record<string, number> };
+      idleMonth: { totalUsdPerMonth: number };
+    }>();
+    const { measured } = report;
+    expect(measured.orders).toBe(10);
+    // Every order: one API request and one api invocation; one reserve and one charge.
+    expect(measured.api.requests).toBe(10);
+    expect(measured.functions.api?.invocations).toBe(10);
+    expect(measured.functions.inventory?.invocations).toBe(10);
+    expect(measured.functions.payment?.invocations).toBe(10);
+    // The relay and the worker take batches: at least one invocation, at most one an event.
+    expect(measured.functions['outbox-relay']?.invocations).toBeGreaterThanOrEqual(1);
+    expect(measured.functions.worker?.invocations).toBeLessThanOrEqual(10);
+    for (const fn of ['api', 'outbox-relay', 'worker', 'inventory', 'payment']) {
+      expect(measured.functions[fn]?.billedMs, fn).toBeGreaterThan(0);
+      expect(measured.functions[fn]?.logBytes, fn).toBeGreaterThan(0);
+    }
+    const queue = Object.keys(measured.sqs).find((q) => q.startsWith('OrdersQueue'));
+    expect(measured.sqs[queue ?? '']).toBeGreaterThan(0);
+    // Request units, per order, from the items' sizes (each under 1 KB): the api reads the
+    // catalog item (strongly consistent, 1) and its transaction writes the order, its event and
+    // the key's guard (3 × 2); the worker reads the order once
+    // (strongly consistent) and writes its status with three events in one transaction (4 × 2);
+    // inventory its stock and the reservation (2 × 2); payment one put.
+    const units = measured.dynamodbByFunction;
+    expect(units.api).toEqual({ readUnits: 10 * 1, writeUnits: 10 * 6 });
+    expect(units.worker).toEqual({ readUnits: 10 * 1, writeUnits: 10 * 8 });
+    expect(units.inventory?.writeUnits).toBe(10 * 4);
+    expect(units.payment?.writeUnits).toBe(10 * 1);
+    expect(report.cost.totalUsdPerMillionOrders).toBeGreaterThan(0);
+    expect(report.idleMonth.totalUsdPerMonth).toBeGreaterThan(0);
   });
 
   it('lets an operator stock a sku, place an order and see its payment with npx mini-ec', async () => {
