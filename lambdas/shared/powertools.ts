@@ -3,9 +3,10 @@
  * from POWERTOOLS_SERVICE_NAME (set by the stack), its level from POWERTOOLS_LOG_LEVEL.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CompactLogFormatter } from './log-format.js';
 import { LOG_KEYS } from './log-keys.js';
 
-export const logger = new Logger();
+export const logger = new Logger({ logFormatter: new CompactLogFormatter() });
 
 /** The correlation keys every log line of an invocation or a record carries. */
 export interface CorrelationKeys {
