@@ -211,6 +211,7 @@ describe('the order saga on the local cloud', () => {
   });
 
   it('measures what an order uses with npx mini-ec cost: the orders it placed, each function, the units of their items', async () => {
+    const sqsBefore = cloud.cloud.usage().sqs;
     const run = await runCli(['cost', '--orders', '10', '--json'], {
       cloudFile: cloud.cloudFile,
       timeoutMs: 120_000,
@@ -242,8 +243,17 @@ describe('the order saga on the local cloud', () => {
       expect(measured.functions[fn]?.billedMs, fn).toBeGreaterThan(0);
       expect(measured.functions[fn]?.logBytes, fn).toBeGreaterThan(0);
     }
-    const queue = Object.keys(measured.sqs).find((q) => q.startsWith('OrdersQueue'));
-    expect(measured.sqs[queue ?? '']).toBeGreaterThan(0);
+    const queue = Object.keys(measured.sqs).find((q) => q.startsWith('OrdersQueue')) ?? '';
+    expect(measured.sqs[queue]).toBeGreaterThan(0);
+    // The relay sends the four events of each order (placed, reserved, charged, confirmed) in
+    // batches of up to ten: fewer SendMessageBatch requests than messages.
+    const sqsAfter = cloud.cloud.usage().sqs;
+    expect(sqsAfter.messages.sent - sqsBefore.messages.sent).toBe(40);
+    const batches =
+      (sqsAfter.byResource[queue]?.SendMessageBatch ?? 0) -
+      (sqsBefore.byResource[queue]?.SendMessageBatch ?? 0);
+    expect(batches).toBeGreaterThanOrEqual(4);
+    expect(batches).toBeLessThan(40);
     // Request units, per order, from the items' sizes (each under 1 KB): the api reads the
     // catalog item (strongly consistent, 1) and its transaction writes the order, its event and
     // the key's guard (3 × 2); the worker reads the order once

@@ -9,6 +9,7 @@ describe('CompactLogFormatter', () => {
         message: 'order accepted',
         timestamp: new Date('2026-12-04T21:00:00.000Z'),
         serviceName: 'api',
+        awsRegion: 'us-east-1',
         sampleRateValue: 0,
         xRayTraceId: '1-abc',
         lambdaContext: {
