@@ -7,7 +7,8 @@ import { ORDER_LINE_LIMITS } from '../lambdas/shared/commands.js';
 import { type OrderLineInput, OrdersApi, type OrderView } from './api.js';
 import { CliError, UsageError } from './errors.js';
 import { emit, fields, type Io, table } from './output.js';
-import { DeadLetters, StreamFailures } from './queues.js';
+import { DeadLetters } from './queues/dead-letters.js';
+import { StreamFailures } from './queues/stream-failures.js';
 import { Stores } from './stores.js';
 import type { Target } from './target.js';
 

@@ -91,6 +91,8 @@ function localTarget(file: string): Target {
         ? { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }
         : LOCAL_CREDENTIALS,
     outputs,
+    ...(typeof cloud.stackName === 'string' ? { stackName: cloud.stackName } : {}),
+    ...(typeof cloud.templateFile === 'string' ? { templateFile: cloud.templateFile } : {}),
     logs: {
       dir:
         typeof cloud.logsDir === 'string' ? cloud.logsDir : path.join(path.dirname(file), 'logs'),

@@ -12,7 +12,7 @@ import { requireEnv } from '../shared/config.js';
 import { ENV } from '../shared/env-names.js';
 import { asCloudEvent } from '../shared/events.js';
 import { logger, recordLogger } from '../shared/powertools.js';
-import { toQueueMessage } from './domain.js';
+import { toQueueMessage } from '../shared/queue-messages.js';
 import { NotAnEventError, SendFailedError } from './errors.js';
 import { BatchingSender, SqsMessagePublisher } from './publisher.js';
 

@@ -3,7 +3,7 @@
  * checked), and a batcher that lets record-by-record processing still send in batches.
  */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type QueueMessage, toBatches } from './domain.js';
+import { batchEntries, type QueueMessage, toBatches } from '../shared/queue-messages.js';
 import { SendFailedError } from './errors.js';
 
 /** The outcome of one message of a batch: sent, or the error that refused it. */
@@ -23,22 +23,11 @@ export class SqsMessagePublisher implements MessagePublisher {
   ) {}
 
   async sendBatch(messages: readonly QueueMessage[]): Promise<SendOutcome[]> {
-    const ids = messages.map((_, i) => `m${i}`);
+    const entries = batchEntries(messages);
+    const ids = entries.map((entry) => entry.Id);
     try {
       const result = await this.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.queueUrl,
-          Entries: messages.map((message, i) => ({
-            Id: ids[i],
-            MessageBody: message.body,
-            MessageAttributes: Object.fromEntries(
-              Object.entries(message.attributes).map(([name, value]) => [
-                name,
-                { DataType: 'String', StringValue: value },
-              ]),
-            ),
-          })),
-        }),
+        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
       );
       const sent = new Map(
         (result.Successful ?? []).map((entry) => [entry.Id, entry.MessageId ?? '']),

@@ -1,10 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_BATCH_BYTES,
-  type QueueMessage,
-  toBatches,
-  toQueueMessage,
-} from '../../lambdas/outbox-relay/domain.js';
 import { SendFailedError } from '../../lambdas/outbox-relay/errors.js';
 import {
   BatchingSender,
@@ -12,6 +6,12 @@ import {
   type SendOutcome,
 } from '../../lambdas/outbox-relay/publisher.js';
 import { buildEvent } from '../../lambdas/shared/events.js';
+import {
+  MAX_BATCH_BYTES,
+  type QueueMessage,
+  toBatches,
+  toQueueMessage,
+} from '../../lambdas/shared/queue-messages.js';
 
 const message = (body: string): QueueMessage => ({
   body,

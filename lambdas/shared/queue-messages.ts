@@ -1,9 +1,9 @@
 /**
- * Outbox relay rules, free of I/O: an event becomes a queue message (body = the CloudEvent,
- * attributes = its type, id and correlation ID), and messages are grouped into batches that
- * SendMessageBatch accepts.
+ * How an outbox event travels as an SQS message, free of I/O: the message of an event (body =
+ * the CloudEvent, attributes = its type, id and correlation ID), batches SendMessageBatch
+ * accepts, and their entries. The relay sends them; `mini-ec dlq redrive` sends the same.
  */
-import type { CloudEvent } from '../shared/events.js';
+import type { CloudEvent } from './events.js';
 
 /** SendMessageBatch takes at most 10 entries… */
 export const MAX_BATCH_ENTRIES = 10;
@@ -62,4 +62,18 @@ export function toBatches<T extends SizedMessage>(messages: readonly T[]): T[][]
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+/** The SendMessageBatch entries of a batch: ids m0, m1, … in order, string attributes. */
+export function batchEntries(messages: readonly SizedMessage[]) {
+  return messages.map((message, i) => ({
+    Id: `m${i}`,
+    MessageBody: message.body,
+    MessageAttributes: Object.fromEntries(
+      Object.entries(message.attributes).map(([name, value]) => [
+        name,
+        { DataType: 'String', StringValue: value },
+      ]),
+    ),
+  }));
 }
