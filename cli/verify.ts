@@ -109,42 +109,85 @@ export function check(
   paymentItems: readonly Item[],
   options: VerifyOptions = {},
 ): VerifyReport {
-  const violations: Violation[] = [];
-  const counts: Record<string, number> = {};
-  const count = (key: string, by = 1) => {
-    counts[key] = (counts[key] ?? 0) + by;
-  };
-  const violate = (invariant: keyof typeof INVARIANTS, subject: string, detail: string) =>
-    violations.push({ invariant: INVARIANTS[invariant], subject, detail });
+  const findings = new Findings();
+  const tables = indexTables(orderItems, inventoryItems, paymentItems, findings);
+  checkOrders(tables, options, findings);
+  checkPayments(tables, findings);
+  const holdings = checkReservations(tables, findings);
+  checkSkus(tables, holdings, findings);
+  findings.counts.violations = findings.violations.length;
+  return { counts: findings.counts, violations: findings.violations };
+}
 
-  const orders = new Map<string, Item>();
-  const events = new Map<string, Set<string>>();
+/** The counts and violations found so far. */
+class Findings {
+  readonly counts: Record<string, number> = {};
+  readonly violations: Violation[] = [];
+
+  count(key: string, by = 1): void {
+    this.counts[key] = (this.counts[key] ?? 0) + by;
+  }
+
+  violate(invariant: keyof typeof INVARIANTS, subject: string, detail: string): void {
+    this.violations.push({ invariant: INVARIANTS[invariant], subject, detail });
+  }
+}
+
+/** The three tables' items, by what they are about. */
+interface Tables {
+  readonly orders: Map<string, Item>;
+  /** Event types by order id. */
+  readonly events: Map<string, Set<string>>;
+  readonly reservations: Map<string, Item>;
+  readonly stocks: Map<string, Item>;
+  /** Sum of the ledger's deltas by sku. */
+  readonly ledger: Map<string, number>;
+  readonly payments: Map<string, Item>;
+}
+
+function indexTables(
+  orderItems: readonly Item[],
+  inventoryItems: readonly Item[],
+  paymentItems: readonly Item[],
+  findings: Findings,
+): Tables {
+  const tables: Tables = {
+    orders: new Map(),
+    events: new Map(),
+    reservations: new Map(),
+    stocks: new Map(),
+    ledger: new Map(),
+    payments: new Map(),
+  };
   for (const item of orderItems) {
-    if (item.kind === ItemKind.order) orders.set(String(item.orderId), item);
+    if (item.kind === ItemKind.order) tables.orders.set(String(item.orderId), item);
     if (item.kind === ItemKind.event) {
       const id = String(item.orderId);
-      if (!events.has(id)) events.set(id, new Set());
-      events.get(id)?.add(String(item.type));
-      count('events');
+      const types = tables.events.get(id) ?? new Set<string>();
+      tables.events.set(id, types);
+      types.add(String(item.type));
+      findings.count('events');
     }
   }
-  const reservations = new Map<string, Item>();
-  const stocks = new Map<string, Item>();
-  const ledger = new Map<string, number>();
   for (const item of inventoryItems) {
-    if (item.kind === ItemKind.reservation) reservations.set(String(item.orderId), item);
-    if (item.kind === ItemKind.stock) stocks.set(String(item.sku), item);
+    if (item.kind === ItemKind.reservation) tables.reservations.set(String(item.orderId), item);
+    if (item.kind === ItemKind.stock) tables.stocks.set(String(item.sku), item);
     if (item.kind === ItemKind.stockLedger) {
-      ledger.set(String(item.sku), (ledger.get(String(item.sku)) ?? 0) + num(item.delta));
-      count('ledger entries');
+      const sku = String(item.sku);
+      tables.ledger.set(sku, (tables.ledger.get(sku) ?? 0) + num(item.delta));
+      findings.count('ledger entries');
     }
   }
-  const payments = new Map<string, Item>();
   for (const item of paymentItems) {
-    if (item.kind === ItemKind.payment) payments.set(String(item.orderId), item);
+    if (item.kind === ItemKind.payment) tables.payments.set(String(item.orderId), item);
   }
+  return tables;
+}
 
-  // Orders: existence, age, their charge and reservation, their events.
+/** Orders: existence, age, their charge and reservation, their events. */
+function checkOrders(tables: Tables, options: VerifyOptions, findings: Findings): void {
+  const { orders, events, reservations, payments } = tables;
+  const violate = findings.violate.bind(findings);
   for (const id of options.acceptedOrderIds ?? []) {
     if (!orders.has(id))
       violate('acceptedMissing', `order ${id}`, 'accepted (202) but not in the orders table');
@@ -153,7 +196,9 @@ export function check(
   const maxPendingMs = (options.maxPendingSeconds ?? DEFAULT_MAX_PENDING_SECONDS) * 1000;
   for (const [id, order] of orders) {
     const status = String(order.status);
-    count(status === 'FAILED' ? `orders FAILED/${String(order.reason)}` : `orders ${status}`);
+    findings.count(
+      status === 'FAILED' ? `orders FAILED/${String(order.reason)}` : `orders ${status}`,
+    );
     const subject = `order ${id}`;
     const reservation = reservations.get(id);
     const payment = payments.get(id);
@@ -174,32 +219,7 @@ export function check(
     } else if (status === 'CONFIRMED') {
       if (!has('order.confirmed.v1'))
         violate('missingEvent', subject, 'CONFIRMED without order.confirmed.v1');
-      if (payment?.status !== 'CHARGED') {
-        violate(
-          'confirmedCharge',
-          subject,
-          `payment is ${String(payment?.status ?? 'missing')}, not CHARGED`,
-        );
-      } else if (num(payment.amount) !== num(order.total) || payment.currency !== order.currency) {
-        violate(
-          'confirmedCharge',
-          subject,
-          `charged ${String(payment.amount)} ${String(payment.currency)}, total ${String(order.total)} ${String(order.currency)}`,
-        );
-      }
-      if (reservation?.status !== 'RESERVED') {
-        violate(
-          'confirmedReservation',
-          subject,
-          `reservation is ${String(reservation?.status ?? 'missing')}, not RESERVED`,
-        );
-      } else if (lineKey(linesOf(reservation.items)) !== lineKey(linesOf(order.items))) {
-        violate(
-          'confirmedReservation',
-          subject,
-          `reserved ${lineKey(linesOf(reservation.items))}, ordered ${lineKey(linesOf(order.items))}`,
-        );
-      }
+      checkConfirmed(subject, order, payment, reservation, findings);
     } else if (status === 'FAILED') {
       if (!has('order.failed.v1'))
         violate('missingEvent', subject, 'FAILED without order.failed.v1');
@@ -211,41 +231,97 @@ export function check(
       }
     }
   }
+}
 
-  // Charges and reservations that belong to no order.
+/** A CONFIRMED order: charged its total, its items reserved. */
+function checkConfirmed(
+  subject: string,
+  order: Item,
+  payment: Item | undefined,
+  reservation: Item | undefined,
+  findings: Findings,
+): void {
+  if (payment?.status !== 'CHARGED') {
+    findings.violate(
+      'confirmedCharge',
+      subject,
+      `payment is ${String(payment?.status ?? 'missing')}, not CHARGED`,
+    );
+  } else if (num(payment.amount) !== num(order.total) || payment.currency !== order.currency) {
+    findings.violate(
+      'confirmedCharge',
+      subject,
+      `charged ${String(payment.amount)} ${String(payment.currency)}, total ${String(order.total)} ${String(order.currency)}`,
+    );
+  }
+  if (reservation?.status !== 'RESERVED') {
+    findings.violate(
+      'confirmedReservation',
+      subject,
+      `reservation is ${String(reservation?.status ?? 'missing')}, not RESERVED`,
+    );
+  } else if (lineKey(linesOf(reservation.items)) !== lineKey(linesOf(order.items))) {
+    findings.violate(
+      'confirmedReservation',
+      subject,
+      `reserved ${lineKey(linesOf(reservation.items))}, ordered ${lineKey(linesOf(order.items))}`,
+    );
+  }
+}
+
+/** Charges that belong to no order. */
+function checkPayments({ orders, payments }: Tables, findings: Findings): void {
   for (const [id, payment] of payments) {
-    count(`payments ${String(payment.status)}`);
+    findings.count(`payments ${String(payment.status)}`);
     const moved = payment.status === 'CHARGED' || payment.status === 'REFUNDED';
     if (moved && !orders.has(id))
-      violate(
+      findings.violate(
         'orphanPayment',
         `payment of ${id}`,
         `${String(payment.status)} ${String(payment.amount)} without an order`,
       );
   }
-  const held = new Map<string, number>();
-  const sold = new Map<string, number>();
-  // Taken by a FAILED order or by no order: a violation of its own (above, below), but the stock
-  // is still accounted for, so the equation only reports stock created or lost.
-  const stuck = new Map<string, number>();
+}
+
+/** What RESERVED reservations take, by sku: held (PENDING), sold (CONFIRMED), stuck. */
+interface Holdings {
+  readonly held: Map<string, number>;
+  readonly sold: Map<string, number>;
+  /**
+   * Taken by a FAILED order or by no order: a violation of its own, but the stock is still
+   * accounted for, so the equation only reports stock created or lost.
+   */
+  readonly stuck: Map<string, number>;
+}
+
+/** Reservations that belong to no order, and what the reservations hold. */
+function checkReservations({ orders, reservations }: Tables, findings: Findings): Holdings {
+  const holdings: Holdings = { held: new Map(), sold: new Map(), stuck: new Map() };
   for (const [id, reservation] of reservations) {
-    count(`reservations ${String(reservation.status)}`);
+    findings.count(`reservations ${String(reservation.status)}`);
     if (reservation.status !== 'RESERVED') continue;
     const order = orders.get(id);
     if (!order) {
-      violate(
+      findings.violate(
         'orphanReservation',
         `reservation of ${id}`,
         `RESERVED ${lineKey(linesOf(reservation.items))} without an order`,
       );
     }
-    const into = intoBucket(order, { held, sold, stuck });
+    const into = intoBucket(order, holdings);
     if (!into) continue; // a status no saga writes: left out, so the equation reports it
     for (const line of linesOf(reservation.items))
       into.set(line.sku, (into.get(line.sku) ?? 0) + line.qty);
   }
+  return holdings;
+}
 
-  // Per sku: the ledger and the stock equation.
+/** Per sku: the ledger and the stock equation. */
+function checkSkus(
+  { stocks, ledger }: Tables,
+  { held, sold, stuck }: Holdings,
+  findings: Findings,
+): void {
   const skus = new Set([
     ...stocks.keys(),
     ...ledger.keys(),
@@ -253,7 +329,7 @@ export function check(
     ...sold.keys(),
     ...stuck.keys(),
   ]);
-  count('skus', skus.size);
+  findings.count('skus', skus.size);
   for (const sku of skus) {
     const stock = stocks.get(sku);
     const subject = `sku ${sku}`;
@@ -265,26 +341,28 @@ export function check(
     const x = stuck.get(sku) ?? 0;
     const stuckText = x === 0 ? '' : ` + stuck ${x}`;
     if ((ledger.get(sku) ?? 0) !== stockedIn) {
-      violate(
+      findings.violate(
         'stockLedger',
         subject,
         `ledger sums to ${ledger.get(sku) ?? 0}, stockedIn is ${stockedIn}`,
       );
     }
     if (stockedIn !== available + h + s + x) {
-      violate(
+      findings.violate(
         'stockEquation',
         subject,
         `stocked in ${stockedIn} ≠ available ${available} + held ${h} + sold ${s}${stuckText}`,
       );
     }
     if (reserved !== h + s + x) {
-      violate('stockReserved', subject, `reserved ${reserved} ≠ held ${h} + sold ${s}${stuckText}`);
+      findings.violate(
+        'stockReserved',
+        subject,
+        `reserved ${reserved} ≠ held ${h} + sold ${s}${stuckText}`,
+      );
     }
-    if (available < 0) violate('stockNegative', subject, `available ${available}`);
+    if (available < 0) findings.violate('stockNegative', subject, `available ${available}`);
   }
-  counts.violations = violations.length;
-  return { counts, violations };
 }
 
 /** Where a RESERVED reservation's stock counts: by its order's status (no order: stuck). */
