@@ -12,7 +12,7 @@ import {
   parseFaultSettings,
 } from '../lambdas/shared/faults.js';
 import { clientConfig } from './clients.js';
-import type { CommandContext } from './commands.js';
+import type { CommandContext } from './context.js';
 import { CliError, callAws, UsageError } from './errors.js';
 import { emit, table } from './output.js';
 import type { Target } from './target.js';

@@ -3,7 +3,7 @@
  * target lazily, runs one command and turns every failure into one line on stderr.
  */
 import { parseArgs } from 'node:util';
-import type { CommandContext } from './commands.js';
+import type { CommandContext } from './context.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import { type Io, processIo } from './output.js';
 import { resolveTarget, type Target } from './target.js';
@@ -90,20 +90,22 @@ interface Command {
 
 // Each command imports its module when it runs (the AWS SDK clients they need are most of the
 // start-up time): --help and a usage error load none of them.
-const commands = () => import('./commands.js');
+const stock = () => import('./commands/stock.js');
+const orders = () => import('./commands/orders.js');
+const dlq = () => import('./commands/dlq.js');
 const chaos = () => import('./chaos.js');
 
 /** Every command, by name (one or two words); USAGE above documents each of them. */
 export const COMMANDS: Record<string, Command> = {
   'stock set': {
     options: ['price'],
-    run: async (ctx, args, v) => (await commands()).stockSet(ctx, args, { price: v.price }),
+    run: async (ctx, args, v) => (await stock()).stockSet(ctx, args, { price: v.price }),
   },
-  'stock get': { options: [], run: async (ctx, args) => (await commands()).stockGet(ctx, args) },
+  'stock get': { options: [], run: async (ctx, args) => (await stock()).stockGet(ctx, args) },
   order: {
     options: ['key', 'correlation-id', 'timeout'],
     run: async (ctx, args, v) => {
-      const { placeOrder, parseSeconds } = await commands();
+      const [{ placeOrder }, { parseSeconds }] = await Promise.all([orders(), import('./args.js')]);
       return placeOrder(ctx, args, {
         key: v.key,
         correlationId: v['correlation-id'],
@@ -112,18 +114,18 @@ export const COMMANDS: Record<string, Command> = {
       });
     },
   },
-  'orders get': { options: [], run: async (ctx, args) => (await commands()).ordersGet(ctx, args) },
+  'orders get': { options: [], run: async (ctx, args) => (await orders()).ordersGet(ctx, args) },
   'payments list': {
     options: ['order'],
-    run: async (ctx, args, v) => (await commands()).paymentsList(ctx, args, { order: v.order }),
+    run: async (ctx, args, v) => (await orders()).paymentsList(ctx, args, { order: v.order }),
   },
   'dlq list': {
     options: ['queue', 'max'],
-    run: async (ctx, args, v) => (await commands()).dlqList(ctx, args, v),
+    run: async (ctx, args, v) => (await dlq()).dlqList(ctx, args, v),
   },
   'dlq redrive': {
     options: ['queue', 'max', 'from-table'],
-    run: async (ctx, args, v) => (await commands()).dlqRedrive(ctx, args, v),
+    run: async (ctx, args, v) => (await dlq()).dlqRedrive(ctx, args, v),
   },
   trace: {
     options: ['follow', 'since', 'timeout', 'no-insights'],

@@ -7,8 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ItemKind } from '../lambdas/shared/keys.js';
+import { parseCount } from './args.js';
 import { documentClient } from './clients.js';
-import { type CommandContext, parseCount } from './commands.js';
+import type { CommandContext } from './context.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 import { emit, table } from './output.js';
 import type { Target } from './target.js';

@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseDuration, parseSeconds, rejectExtra } from '../args.js';
 import { clientConfig, documentClient } from '../clients.js';
-import type { CommandContext } from '../commands.js';
+import type { CommandContext } from '../context.js';
 import { CliError, callAws, EXIT, UsageError } from '../errors.js';
 import { table } from '../output.js';
 import { projectRoot, type Target } from '../target.js';
-import { parseDuration } from '../trace/command.js';
 import { countOrders, measuredFromMetrics, metricsOf, sumMetrics } from './cloudwatch-usage.js';
 import {
   compareStepFunctions,
@@ -70,13 +70,13 @@ export async function costCommand(
   args: string[],
   options: CostOptions,
 ): Promise<number> {
-  if (args.length > 0) throw new UsageError(`unexpected argument "${args[0]}"`);
+  rejectExtra(args);
   if (options.compare !== undefined && options.compare !== 'step-functions') {
     throw new UsageError(`--compare takes step-functions, not "${options.compare}"`);
   }
   const orders = options.orders === undefined ? DEFAULT_ORDERS : parseOrders(options.orders);
-  const timeoutMs = (options.timeout === undefined ? 120 : Number(options.timeout)) * 1000;
-  if (!(timeoutMs > 0)) throw new UsageError(`--timeout must be a positive number of seconds`);
+  const timeoutMs =
+    (options.timeout === undefined ? 120 : parseSeconds('--timeout', options.timeout)) * 1000;
   const { table: prices, file: pricesFile } = loadPrices(options);
   const target = ctx.target();
   const facts = stackFacts(options.template ?? templateOf(target));

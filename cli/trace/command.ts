@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CORRELATION_ID_PATTERN } from '../../lambdas/shared/log-keys.js';
 import { OrdersApi } from '../api.js';
-import type { CommandContext } from '../commands.js';
+import { parseDuration, parseSeconds, rejectExtra } from '../args.js';
+import type { CommandContext } from '../context.js';
 import { CliError, callAws, EXIT, UsageError } from '../errors.js';
 import { processIo } from '../output.js';
 import { DEFAULT_CLOUD_FILE, type StackOutputs, type Target } from '../target.js';
@@ -51,16 +52,6 @@ const FINAL = new Set(['CONFIRMED', 'FAILED']);
 /** Orders of one correlation ID whose status and events are read at most. */
 const MAX_ORDERS = 10;
 
-/** `<n>s`, `<n>m`, `<n>h` or `<n>d` in ms. */
-export function parseDuration(name: string, value: string): number {
-  const match = /^(\d+)(s|m|h|d)$/.exec(value);
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-  if (!match) throw new UsageError(`${name} must look like 90s, 15m, 2h or 7d, got "${value}"`);
-  const ms = Number(match[1]) * unit[match[2] as keyof typeof unit];
-  if (ms <= 0) throw new UsageError(`${name} must be more than 0`);
-  return ms;
-}
-
 export async function traceCommand(
   ctx: CommandContext,
   args: string[],
@@ -68,7 +59,7 @@ export async function traceCommand(
 ): Promise<number> {
   const [id, ...extra] = args;
   if (id === undefined) throw new UsageError('trace needs an order ID or a correlation ID');
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  rejectExtra(extra);
   if (!CORRELATION_ID_PATTERN.test(id)) {
     throw new UsageError(`"${id}" is not an order or correlation ID ([A-Za-z0-9._:-], 1–128)`);
   }
@@ -78,20 +69,12 @@ export async function traceCommand(
       ? options.follow
         ? FOLLOW_TIMEOUT_S
         : QUERY_TIMEOUT_S
-      : parseTimeout(options.timeout);
+      : parseSeconds('--timeout', options.timeout);
   const { source, api, note } = openSource(ctx, options, timeoutS);
   if (note) ctx.io.err(`mini-ec: ${note}`);
   return options.follow
     ? follow(ctx, id, sinceMs, timeoutS, source, api, options.followIntervalMs)
     : once(ctx, id, sinceMs, source, api);
-}
-
-function parseTimeout(value: string): number {
-  const seconds = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || seconds <= 0) {
-    throw new UsageError(`--timeout must be a positive number of seconds, got "${value}"`);
-  }
-  return seconds;
 }
 
 /** The log store of the target, and its API (none when the local cloud is not running). */
