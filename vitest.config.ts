@@ -20,7 +20,7 @@ class LongestE2eFirst extends BaseSequencer {
 
 // Two projects, run one after the other by `npm test` (test/support/npm-test.mjs): the quick
 // suites in parallel, sharing one DynamoDB Local, then the end-to-end suites, two files at a
-// time (each starts a whole local cloud from a cached synth, see test/e2e/harness.ts; most of
+// time (each starts a whole local cloud from a cached synth, see proof/harness.ts; most of
 // their time is spent waiting on visibility timeouts and retries, not on a core).
 export default defineConfig({
   test: {

@@ -9,9 +9,8 @@
  *   npm run chaos [-- --scale 0.25]     (scale shrinks every count, for a quicker look)
  */
 import { parseArgs } from 'node:util';
-import { startE2eCloud } from '../test/e2e/harness.js';
-import { E2E_STACKS } from '../test/e2e/stacks.js';
-import { formatSummary, type ProofSummary } from '../test/proof/proof.js';
+import { startE2eCloud } from '../proof/harness.js';
+import { formatSummary, type ProofSummary } from '../proof/proof.js';
 import {
   concurrencyScenario,
   crashScenario,
@@ -21,7 +20,8 @@ import {
   ProofContext,
   type ScenarioResult,
   slowParticipantScenario,
-} from '../test/proof/scenarios.js';
+} from '../proof/scenarios.js';
+import { E2E_STACKS } from '../proof/stacks.js';
 
 // The SDK's notice about Node 20 is noise here (its versions are pinned).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -19,7 +19,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ItemKind, orderEventKey, orderKey } from '../../lambdas/shared/keys.js';
-import { assertValidQueueMessage } from '../support/contracts.js';
+import { assertValidQueueMessage } from '../../proof/contracts.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
 import { runCli } from './run.js';
 

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { assertMatchesOpenApi } from '../support/contracts.js';
+import { assertMatchesOpenApi } from '../../proof/contracts.js';
 
 /** One scripted answer. */
 export interface Scripted {

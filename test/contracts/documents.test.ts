@@ -21,7 +21,7 @@ import {
   openApiDocument,
   resolveLocal,
   validatorAt,
-} from '../support/contracts.js';
+} from '../../proof/contracts.js';
 
 const require = createRequire(import.meta.url);
 

@@ -18,7 +18,7 @@ import {
   assertValidCommand,
   assertValidReply,
   documentedEventTypes,
-} from '../support/contracts.js';
+} from '../../proof/contracts.js';
 
 // One `data` per type, typed by the code's own EventData: a field renamed in the code breaks
 // the type check here, a field the document does not know breaks the assertion below.

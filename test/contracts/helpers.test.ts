@@ -18,7 +18,7 @@ import {
   assertValidCommand,
   assertValidQueueMessage,
   assertValidReply,
-} from '../support/contracts.js';
+} from '../../proof/contracts.js';
 
 const json = { 'content-type': 'application/json; charset=utf-8' };
 const problemJson = { 'content-type': 'application/problem+json' };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, type E2eCloud, startE2eCloud } from './harness.js';
-import { E2E_STACKS } from './stacks.js';
+import { ApiClient, type E2eCloud, startE2eCloud } from '../../proof/harness.js';
+import { E2E_STACKS } from '../../proof/stacks.js';
 
 const ORDERS = 30;
 const SKUS = ['pen', 'ink', 'pad'];

@@ -9,9 +9,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertMatchesOpenApi } from '../support/contracts.js';
+import { assertMatchesOpenApi } from '../../proof/contracts.js';
+import { ApiClient, type E2eCloud, startE2eCloud } from '../../proof/harness.js';
 import { CATEGORIES, type HostileRequest } from './fuzz/hostile-requests.js';
-import { ApiClient, type E2eCloud, startE2eCloud } from './harness.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20261123;
 const REQUEST_TIMEOUT_MS = 10_000;

@@ -5,14 +5,14 @@
  * duplicate deliveries never double an effect, and every accepted order converges.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type E2eCloud, startE2eCloud } from '../../proof/harness.js';
 import {
   concurrencyScenario,
   duplicatesScenario,
   faultsScenario,
   ProofContext,
   slowParticipantScenario,
-} from '../proof/scenarios.js';
-import { type E2eCloud, startE2eCloud } from './harness.js';
+} from '../../proof/scenarios.js';
 
 describe('the proof (quick)', () => {
   let cloud: E2eCloud;

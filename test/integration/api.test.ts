@@ -5,7 +5,7 @@
  */
 import { PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertMatchesOpenApi } from '../support/contracts.js';
+import { assertMatchesOpenApi } from '../../proof/contracts.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
 import {
   type HttpRequest,

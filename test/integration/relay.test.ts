@@ -15,7 +15,7 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { assertValidQueueMessage } from '../support/contracts.js';
+import { assertValidQueueMessage } from '../../proof/contracts.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
 import { type LocalSqs, startLocalSqs } from '../support/sqs.js';
 import { lambdaContext } from './fixtures/http-events.js';

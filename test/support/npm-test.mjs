@@ -26,7 +26,7 @@ function run(args, { capture = false, quietUnlessFailed = false } = {}) {
 
 const checks = run(['lint'], { capture: true }).then(async (lint) => {
   const typecheck = await run(['typecheck'], { capture: true });
-  // The e2e files' stacks (test/e2e/stacks.ts), synthesized while the fast suites run.
+  // The e2e files' stacks (proof/stacks.ts), synthesized while the fast suites run.
   const stacks = await run(['test:e2e-stacks'], { capture: true, quietUnlessFailed: true });
   return lint || typecheck || stacks;
 });

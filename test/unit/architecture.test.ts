@@ -65,6 +65,15 @@ describe('dependency direction', () => {
     expect(offending).toEqual([]);
   });
 
+  it('keeps bench/ and proof/ free of the tests: what they share with them lives in proof/', () => {
+    const offending = [...sourceFiles('bench'), ...sourceFiles('proof')].flatMap((file) =>
+      resolvedImports(file)
+        .filter((target) => target.startsWith('test/'))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it('has no code path in lambdas/ that asks whether it runs locally or under test', () => {
     const offending = sourceFiles('lambdas').filter((file) =>
       /process\.env\.(NODE_ENV|VITEST|TEST|CI|LOCAL|IS_OFFLINE|AWS_SAM_LOCAL)\b|localhost|127\.0\.0\.1/.test(

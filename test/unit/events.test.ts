@@ -6,7 +6,7 @@ import {
   compareEvents,
   EVENT_TYPES,
 } from '../../lambdas/shared/events.js';
-import { assertValidCloudEvent, documentedEventTypes } from '../support/contracts.js';
+import { assertValidCloudEvent, documentedEventTypes } from '../../proof/contracts.js';
 
 const facts = {
   type: 'order.failed.v1' as const,

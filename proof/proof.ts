@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { orderEventKey, orderKey } from '../../lambdas/shared/keys.js';
-import type { CloudInfo } from '../../local/cloud.js';
+import { orderEventKey, orderKey } from '../lambdas/shared/keys.js';
+import type { CloudInfo } from '../local/cloud.js';
 
 /** One order to place: its lines. */
 export interface OrderSpec {

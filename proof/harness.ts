@@ -6,11 +6,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { type PaymentView, Stores } from '../../cli/stores.js';
-import { resolveTarget } from '../../cli/target.js';
-import { ItemKind } from '../../lambdas/shared/keys.js';
-import { type LocalCloud, type LogLine, startLocalCloud } from '../../local/cloud.js';
-import { assertMatchesOpenApi, assertValidCloudEvent } from '../support/contracts.js';
+import { type PaymentView, Stores } from '../cli/stores.js';
+import { resolveTarget } from '../cli/target.js';
+import { ItemKind } from '../lambdas/shared/keys.js';
+import { type LocalCloud, type LogLine, startLocalCloud } from '../local/cloud.js';
+import { assertMatchesOpenApi, assertValidCloudEvent } from './contracts.js';
 import { assemblyFor, E2E_STACKS, type StackOptions } from './stacks.js';
 
 /** A JSON HTTP answer as the tests look at it. */

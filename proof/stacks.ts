@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type FaultOptions, faultContext, synthesize } from '../../local/template/synth.js';
+import { type FaultOptions, faultContext, synthesize } from '../local/template/synth.js';
 
 /** What a stack differs in: CDK context (lib/config.ts) and fault settings. */
 export interface StackOptions {

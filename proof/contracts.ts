@@ -18,7 +18,7 @@ type Json = unknown;
 type JsonObject = Record<string, Json>;
 
 /** The folder of the contract documents. */
-export const DOCS_DIR = fileURLToPath(new URL('../../docs/', import.meta.url));
+export const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
 /** Base URI under which the documents are registered, so relative `$ref`s between them resolve. */
 const BASE_URI = 'https://contracts.mini-ec.invalid/docs/';
 
