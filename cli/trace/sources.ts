@@ -69,6 +69,40 @@ export class LocalLogFiles implements LogSource {
 /** The log groups to read, by log group name → function name. */
 export type LogGroups = ReadonlyMap<string, string>;
 
+/**
+ * What both CloudWatch Logs sources do: read the lines that name the ID, then the lines of the
+ * invocations that wrote them (their REPORT, the runtime's lines), `chunk` request IDs a
+ * request, each read saying when it may be incomplete.
+ */
+abstract class CloudWatchLogSource implements LogSource {
+  readonly followIntervalMs = 5_000;
+  abstract readonly description: string;
+  /** Request IDs one read of invocations takes (the query or pattern text is bounded). */
+  protected abstract readonly chunk: number;
+
+  constructor(
+    protected readonly client: CloudWatchLogsClient,
+    readonly names: LogGroups,
+  ) {}
+
+  protected abstract linesAbout(id: string, sinceMs: number): Promise<ReadResult>;
+  protected abstract linesOfInvocations(requestIds: string[], sinceMs: number): Promise<ReadResult>;
+
+  async read(id: string, sinceMs: number): Promise<ReadResult> {
+    const first = await this.linesAbout(id, sinceMs);
+    const requestIds = requestIdsAbout(first.lines, id);
+    const lines = [...first.lines];
+    const partial = [first.partial];
+    for (let i = 0; i < requestIds.length; i += this.chunk) {
+      const more = await this.linesOfInvocations(requestIds.slice(i, i + this.chunk), sinceMs);
+      lines.push(...more.lines);
+      partial.push(more.partial);
+    }
+    const why = distinct(partial.filter((p) => p !== undefined));
+    return why.length > 0 ? { lines, partial: why.join('; ') } : { lines };
+  }
+}
+
 /** How long a Logs Insights query may run, and how progress is told. */
 export interface InsightsOptions {
   readonly timeoutMs: number;
@@ -86,32 +120,27 @@ const REQUEST_IDS_PER_QUERY = 100;
  * invocations found. A query that does not finish in time is stopped and what it found so far
  * is returned as partial.
  */
-export class InsightsLogSource implements LogSource {
-  readonly followIntervalMs = 5_000;
+export class InsightsLogSource extends CloudWatchLogSource {
+  protected readonly chunk = REQUEST_IDS_PER_QUERY;
 
   constructor(
-    private readonly client: CloudWatchLogsClient,
-    readonly names: LogGroups,
+    client: CloudWatchLogsClient,
+    names: LogGroups,
     private readonly options: InsightsOptions,
-  ) {}
+  ) {
+    super(client, names);
+  }
 
   get description(): string {
     return `${this.names.size} log groups (CloudWatch Logs Insights)`;
   }
 
-  async read(id: string, sinceMs: number): Promise<ReadResult> {
-    const first = await this.query(orderTraceQuery(id), sinceMs);
-    const requestIds = requestIdsAbout(first.lines, id);
-    const partial = [first.partial];
-    const lines = [...first.lines];
-    for (let i = 0; i < requestIds.length; i += REQUEST_IDS_PER_QUERY) {
-      const chunk = requestIds.slice(i, i + REQUEST_IDS_PER_QUERY);
-      const more = await this.query(invocationsQuery(chunk), sinceMs);
-      lines.push(...more.lines);
-      partial.push(more.partial);
-    }
-    const why = partial.filter((p) => p !== undefined);
-    return why.length > 0 ? { lines, partial: why.join('; ') } : { lines };
+  protected linesAbout(id: string, sinceMs: number): Promise<ReadResult> {
+    return this.query(orderTraceQuery(id), sinceMs);
+  }
+
+  protected linesOfInvocations(requestIds: string[], sinceMs: number): Promise<ReadResult> {
+    return this.query(invocationsQuery(requestIds), sinceMs);
   }
 
   private async query(queryString: string, sinceMs: number): Promise<ReadResult> {
@@ -194,34 +223,28 @@ const REQUEST_IDS_PER_PATTERN = 8;
  * The stack's log groups through FilterLogEvents with JSON filter patterns, one group at a
  * time: the lines that name the ID, then the lines of the invocations found.
  */
-export class FilterLogEventsSource implements LogSource {
-  readonly followIntervalMs = 5_000;
-
-  constructor(
-    private readonly client: CloudWatchLogsClient,
-    readonly names: LogGroups,
-  ) {}
+export class FilterLogEventsSource extends CloudWatchLogSource {
+  protected readonly chunk = REQUEST_IDS_PER_PATTERN;
 
   get description(): string {
     return `${this.names.size} log groups (CloudWatch Logs FilterLogEvents)`;
   }
 
-  async read(id: string, sinceMs: number): Promise<ReadResult> {
-    const partial: string[] = [];
-    const pattern = `{ ($.${LOG_KEYS.correlationId} = "${id}") || ($.${LOG_KEYS.orderId} = "${id}") }`;
-    const lines = await this.filter(pattern, sinceMs, partial);
-    const requestIds = requestIdsAbout(lines, id);
-    for (let i = 0; i < requestIds.length; i += REQUEST_IDS_PER_PATTERN) {
-      const terms = requestIds
-        .slice(i, i + REQUEST_IDS_PER_PATTERN)
-        .map((r) => `($.record.requestId = "${r}") || ($.requestId = "${r}")`);
-      lines.push(...(await this.filter(`{ ${terms.join(' || ')} }`, sinceMs, partial)));
-    }
-    return partial.length > 0 ? { lines, partial: distinct(partial).join('; ') } : { lines };
+  protected linesAbout(id: string, sinceMs: number): Promise<ReadResult> {
+    return this.filter(
+      `{ ($.${LOG_KEYS.correlationId} = "${id}") || ($.${LOG_KEYS.orderId} = "${id}") }`,
+      sinceMs,
+    );
   }
 
-  private async filter(filterPattern: string, sinceMs: number, partial: string[]) {
+  protected linesOfInvocations(requestIds: string[], sinceMs: number): Promise<ReadResult> {
+    const terms = requestIds.map((r) => `($.record.requestId = "${r}") || ($.requestId = "${r}")`);
+    return this.filter(`{ ${terms.join(' || ')} }`, sinceMs);
+  }
+
+  private async filter(filterPattern: string, sinceMs: number): Promise<ReadResult> {
     const lines: RawLogLine[] = [];
+    let partial: string | undefined;
     for (const logGroupName of this.names.keys()) {
       let pages = 0;
       for await (const page of paginateFilterLogEvents(
@@ -237,12 +260,12 @@ export class FilterLogEventsSource implements LogSource {
           });
         }
         if (++pages >= MAX_PAGES && page.nextToken) {
-          partial.push(`FilterLogEvents read ${MAX_PAGES} pages of a log group and stopped`);
+          partial = `FilterLogEvents read ${MAX_PAGES} pages of a log group and stopped`;
           break;
         }
       }
     }
-    return lines;
+    return partial ? { lines, partial } : { lines };
   }
 }
 
