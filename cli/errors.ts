@@ -31,7 +31,7 @@ export class UsageError extends CliError {
 }
 
 /** An SDK error as one line: `<name>: <message>`. */
-export function sdkErrorText(error: unknown): string {
+function sdkErrorText(error: unknown): string {
   const e = error as { name?: string; message?: string };
   return `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
 }

@@ -50,7 +50,7 @@ export function projectRoot(moduleUrl: string): string {
 /** The local cloud's file, from the project's root (where `npm start` writes it). */
 export const DEFAULT_CLOUD_FILE = path.join(projectRoot(import.meta.url), '.local', 'cloud.json');
 /** Environment variable naming another cloud file (tests, a second local cloud). */
-export const CLOUD_FILE_ENV = 'MINI_EC_CLOUD_FILE';
+const CLOUD_FILE_ENV = 'MINI_EC_CLOUD_FILE';
 
 const NO_TARGET =
   'no local cloud is running (start it with npm start) — or pass --stack-outputs cdk-outputs.json';

@@ -18,7 +18,7 @@ export type { FaultSettings };
  * < worker < the orders queue's visibility timeout. Overridable from context for tests that
  * crash the worker (a crashed delivery comes back only when its visibility timeout ends).
  */
-export interface Timeouts {
+interface Timeouts {
   readonly participantSeconds: number;
   readonly invokeMs: number;
   readonly workerSeconds: number;
@@ -84,7 +84,7 @@ function faultsFrom(node: Node, service: FaultService): FaultSettings {
 }
 
 /** Defaults: participant 3 s < invoke 4 s < worker 40 s < visibility 240 s (6 × worker, as AWS advises). */
-export const DEFAULT_TIMEOUTS: Timeouts = {
+const DEFAULT_TIMEOUTS: Timeouts = {
   participantSeconds: 3,
   invokeMs: 4_000,
   workerSeconds: 40,

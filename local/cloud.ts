@@ -27,11 +27,9 @@ import { LOCAL_REGION } from './template/intrinsics.js';
 import { type FunctionDef, LocalStack, loadStack } from './template/stack.js';
 import { type FaultOptions, faultContext, synthesize } from './template/synth.js';
 
-export type { InvokeResult } from './invoke/invoke.js';
 export type { LogLine } from './logs.js';
 export type { UsageSnapshot } from './meter/usage.js';
 export { StartupError } from './service.js';
-export type { FaultOptions } from './template/synth.js';
 
 /** Options of `startLocalCloud`. */
 export interface LocalCloudOptions {
@@ -71,7 +69,7 @@ export interface LocalCloudOptions {
 }
 
 /** When `crashAfter` kills: after `after` succeeded (and `when` holds), with probability `rate`, at most `max` times. */
-export interface CrashRuleOptions {
+interface CrashRuleOptions {
   readonly victim: string;
   readonly after: string;
   readonly rate: number;
@@ -82,14 +80,14 @@ export interface CrashRuleOptions {
 }
 
 /** An active crash rule. */
-export interface CrashRule {
+interface CrashRule {
   /** How many times it killed the victim. */
   readonly crashes: number;
   stop(): void;
 }
 
 /** A function as the local cloud runs it. */
-export interface LocalFunction {
+interface LocalFunction {
   readonly logicalId: string;
   readonly name: string;
   readonly arn: string;

@@ -45,7 +45,7 @@ function clock(time: Date): string {
  * The readable form of a log line: `HH:MM:SS.mmm  function  LEVEL  correlation_id  message`
  * for JSON lines (Powertools or the runtime's JSON format); other lines as they are.
  */
-export function formatLogLine(line: LogLine, color = false): string {
+function formatLogLine(line: LogLine, color = false): string {
   const json = line.json;
   if (!json)
     return `${clock(new Date(line.receivedAt))}  ${line.displayName.padEnd(12)}  ${line.text}`;

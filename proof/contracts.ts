@@ -18,7 +18,7 @@ type Json = unknown;
 type JsonObject = Record<string, Json>;
 
 /** The folder of the contract documents. */
-export const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
+const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));
 /** Base URI under which the documents are registered, so relative `$ref`s between them resolve. */
 const BASE_URI = 'https://contracts.mini-ec.invalid/docs/';
 
@@ -48,7 +48,7 @@ const DOCUMENT_FIELDS = [
 ];
 
 /** A fresh Ajv 2020 with formats and the vocabulary the documents use besides JSON Schema. */
-export function newAjv(): Ajv2020.default {
+function newAjv(): Ajv2020.default {
   const ajv = new Ajv2020.default({ allErrors: true, strict: true, strictTypes: false });
   addFormats.default(ajv);
   // OpenAPI 3.1's own schema keywords (OAS "base" vocabulary): annotations for validation.

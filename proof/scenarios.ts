@@ -96,7 +96,7 @@ export interface ScenarioResult {
 }
 
 /** Places the specs, waits for convergence, verifies: the common skeleton of every scenario. */
-export async function runOrders(
+async function runOrders(
   ctx: ProofContext,
   scenario: string,
   specs: OrderSpec[],

@@ -6,7 +6,7 @@
 import { CliError, EXIT } from '../errors.js';
 
 /** One list price: `usd` per `per` units. */
-export interface Price {
+interface Price {
   readonly usd: number;
   readonly per: number;
   readonly unit: string;
@@ -15,7 +15,7 @@ export interface Price {
 }
 
 /** One free-tier allowance: `amount` units a month. */
-export interface FreeTier {
+interface FreeTier {
   readonly amount: number;
   readonly per: string;
   readonly terms: string;
@@ -105,7 +105,7 @@ export interface MeasuredUsage {
 }
 
 /** One priced item of an order's cost. */
-export interface CostLine {
+interface CostLine {
   readonly service: string;
   readonly item: string;
   /** The function it is spent in, when it is one function's. */
@@ -261,8 +261,8 @@ export interface IdleInputs {
  * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html): 3 receives a
  * minute each, every one a billed request.
  */
-export const SQS_IDLE_POLLERS = 5;
-export const SQS_LONG_POLL_SECONDS = 20;
+const SQS_IDLE_POLLERS = 5;
+const SQS_LONG_POLL_SECONDS = 20;
 const SECONDS_PER_MONTH = 30 * 24 * 3600;
 
 export interface IdleLine {
@@ -358,7 +358,7 @@ export function freeTierReach(
  * entry one billed transition (reserve and charge stay Lambda tasks; the final write is a
  * DynamoDB task). What it would replace here: the worker and the orders queue.
  */
-export const STEP_FUNCTIONS_PATHS = {
+const STEP_FUNCTIONS_PATHS = {
   confirmed: [
     'ReserveInventory',
     'Reserved?',

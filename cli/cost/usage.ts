@@ -71,7 +71,7 @@ export function stackFacts(templateFile: string): StackFacts {
 }
 
 /** The sku the measurement orders (its stock is topped up for it; its price is 100). */
-export const PROBE_SKU = 'mini-ec-cost-probe';
+const PROBE_SKU = 'mini-ec-cost-probe';
 const PLACE_CONCURRENCY = 4;
 /** The meter must stay still this long before the orders' work counts as done. */
 const QUIET_MS = 1_500;
@@ -187,11 +187,7 @@ function activity(s: UsageSnapshot): string {
 }
 
 /** The meter's counts as the pricing reads them. */
-export function measuredFrom(
-  delta: UsageSnapshot,
-  orders: number,
-  facts: StackFacts,
-): MeasuredUsage {
+function measuredFrom(delta: UsageSnapshot, orders: number, facts: StackFacts): MeasuredUsage {
   const functions: MeasuredUsage['functions'] = {};
   for (const [fn, f] of Object.entries(delta.lambda)) {
     if (f.invocations === 0 && f.logBytes === 0) continue;

@@ -19,7 +19,7 @@ const DIM = '\x1b[90m';
 const RESET = '\x1b[0m';
 
 /** `HH:MM:SS.mmm` in UTC. */
-export function clockUtc(ms: number): string {
+function clockUtc(ms: number): string {
   return new Date(ms).toISOString().slice(11, 23);
 }
 

@@ -16,7 +16,7 @@ export interface RawLogLine {
 }
 
 /** START and END bound an invocation (from its platform.report); the rest are its lines. */
-export type EntryKind = 'start' | 'log' | 'end';
+type EntryKind = 'start' | 'log' | 'end';
 
 /** One row of the timeline. */
 export interface TraceEntry {

@@ -23,7 +23,7 @@ const IDEMPOTENCY_KEY = /^[\x20-\x7E]{1,255}$/;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A line as the client asked for it; `price` only when the client stated one. */
-export interface RequestedLine {
+interface RequestedLine {
   sku: string;
   qty: number;
   price?: number;

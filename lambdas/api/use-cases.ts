@@ -37,7 +37,7 @@ export interface PlaceOrderResult {
 }
 
 /** How long an Idempotency-Key binds its order (the IETF draft lets the server choose). */
-export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
+const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 60 * 60;
 
 /**
  * Places orders: prices from the catalog, then one transaction for order, event and the

@@ -1,7 +1,7 @@
 /**
  * Fail-fast configuration: read once at module scope, throw on a missing or malformed value.
  */
-export class ConfigurationError extends Error {
+class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 

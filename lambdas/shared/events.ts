@@ -76,7 +76,7 @@ export function buildEvent<T extends EventType>(facts: EventFacts<T>): CloudEven
 }
 
 /** True when `value` is one of the event types. */
-export function isEventType(value: unknown): value is EventType {
+function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
 }
 

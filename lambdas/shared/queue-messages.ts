@@ -6,7 +6,7 @@
 import type { CloudEvent } from './events.js';
 
 /** SendMessageBatch takes at most 10 entries… */
-export const MAX_BATCH_ENTRIES = 10;
+const MAX_BATCH_ENTRIES = 10;
 /** …and at most 1 MiB in all (the SQS message size limit since 2025). */
 export const MAX_BATCH_BYTES = 1024 * 1024;
 
@@ -31,7 +31,7 @@ export function toQueueMessage(event: CloudEvent): QueueMessage {
 }
 
 /** Bytes SQS counts for a message: body plus attribute names, types and values. */
-export function messageBytes(message: SizedMessage): number {
+function messageBytes(message: SizedMessage): number {
   let bytes = Buffer.byteLength(message.body, 'utf8');
   for (const [name, value] of Object.entries(message.attributes)) {
     bytes += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8');

@@ -5,9 +5,9 @@
 import type { InventoryReply, OrderLine, PaymentReply } from '../shared/commands.js';
 
 /** Why an order ended FAILED. */
-export type FailureReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'GAVE_UP';
+type FailureReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'GAVE_UP';
 /** A compensating command: undo a reservation or a charge. */
-export type Compensation = 'refund' | 'release';
+type Compensation = 'refund' | 'release';
 
 /** Why the order fails and what to undo first, in this order. */
 export interface FailPlan {
@@ -62,7 +62,7 @@ export function parseFailPlan(value: unknown): FailPlan | undefined {
 export const isLastAttempt = (receiveCount: number, maxReceiveCount: number): boolean =>
   receiveCount >= maxReceiveCount;
 
-export const BACKOFF_BASE_SECONDS = 1;
+const BACKOFF_BASE_SECONDS = 1;
 export const BACKOFF_CAP_SECONDS = 60;
 
 /**

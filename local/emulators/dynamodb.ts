@@ -28,7 +28,7 @@ const JAVA_MISSING = 'DynamoDB Local needs Java 17+: apt-get install openjdk-17-
 const DYNAMODB_JVM_OPTS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
 
 /** Fails with a clear message unless `java -version` reports Java 17 or later. */
-export function checkJava(): void {
+function checkJava(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) throw new StartupError(JAVA_MISSING);
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${result.stderr}${result.stdout}`);

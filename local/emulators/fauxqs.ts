@@ -26,9 +26,7 @@ interface TimedQueue {
 }
 
 /** What fauxqs reports about a queue and its messages. */
-export type FauxqsInspection = NonNullable<
-  ReturnType<import('fauxqs').FauxqsServer['inspectQueue']>
->;
+type FauxqsInspection = NonNullable<ReturnType<import('fauxqs').FauxqsServer['inspectQueue']>>;
 
 /** fauxqs listening on 127.0.0.1, with queue URLs on the endpoint's own host. */
 export interface EmbeddedFauxqs {

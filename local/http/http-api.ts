@@ -16,9 +16,9 @@ import {
 import { close, createServer, listen, RequestBodyTooLargeError, readBody } from './server.js';
 
 /** API Gateway's request body limit (10 MB). */
-export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** API Gateway HTTP API's integration timeout: past it the client gets a 503. */
-export const INTEGRATION_TIMEOUT_MS = 30_000;
+const INTEGRATION_TIMEOUT_MS = 30_000;
 
 type LocalRoute = Route & { readonly functionName: string };
 

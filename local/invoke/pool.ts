@@ -186,7 +186,7 @@ class FunctionInstance {
 }
 
 /** Builds a Lambda-style error. */
-export function lambdaError(errorType: string, errorMessage: string): LambdaError {
+function lambdaError(errorType: string, errorMessage: string): LambdaError {
   return { errorType, errorMessage, trace: [] };
 }
 

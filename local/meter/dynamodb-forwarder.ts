@@ -14,7 +14,7 @@ import type { CapacityUnits, UsageMeter } from './usage.js';
 const TABLE_NAME = /"TableName":"([^"]+)"/g;
 
 /** The caller of a request no function signed: the CLI, the host's stream pollers. */
-export const OUTSIDE = 'outside';
+const OUTSIDE = 'outside';
 
 /** Operations that answer ConsumedCapacity when asked. */
 const CAPACITY_OPERATIONS = new Set([
@@ -77,7 +77,7 @@ function valueSize(value: unknown): number {
 }
 
 /** An item's size as DynamoDB counts it for request units. */
-export function itemSize(item: unknown): number {
+function itemSize(item: unknown): number {
   if (typeof item !== 'object' || item === null) return 0;
   return Object.entries(item).reduce(
     (n, [name, value]) => n + Buffer.byteLength(name) + valueSize(value),
@@ -106,7 +106,7 @@ function transactionUnits(request: Json | undefined, add: (table: unknown, n: nu
  * write refused by its condition still consumes a write unit on DynamoDB (at least one:
  * counted as one); a cancelled transaction what it would have written.
  */
-export function unitsOf(
+function unitsOf(
   operation: string,
   status: number,
   answer: Json | undefined,

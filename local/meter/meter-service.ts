@@ -3,7 +3,7 @@ import type { Service } from '../service.js';
 import type { UsageMeter } from './usage.js';
 
 /** The path that answers the meter's snapshot as JSON. */
-export const USAGE_PATH = '/usage';
+const USAGE_PATH = '/usage';
 
 /**
  * The meter's read-only endpoint on 127.0.0.1 (`endpoints.meter` in cloud.json):

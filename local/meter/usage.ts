@@ -5,7 +5,7 @@
  */
 
 /** Requests of one service: by operation, by resource (table or queue) and operation, failures. */
-export interface ServiceUsage {
+interface ServiceUsage {
   /** Whether the local cloud counted this service's requests at all. */
   readonly metered: boolean;
   /** Requests by operation (`PutItem`, `SendMessageBatch`, …). */
@@ -17,7 +17,7 @@ export interface ServiceUsage {
 }
 
 /** SQS figures that are not request counts: messages moved and receives that got none. */
-export interface SqsMessages {
+interface SqsMessages {
   readonly sent: number;
   readonly received: number;
   readonly deleted: number;
@@ -64,7 +64,7 @@ export interface UsageSnapshot {
 
 const MAX_INIT_SAMPLES = 1000;
 /** What CloudWatch Logs adds to each event's message bytes when it meters ingestion. */
-export const LOG_EVENT_OVERHEAD_BYTES = 26;
+const LOG_EVENT_OVERHEAD_BYTES = 26;
 /** How a REPORT line starts in Lambda's JSON log format (the runtime writes it first). */
 const REPORT_PREFIX = '{"time":';
 

@@ -35,7 +35,7 @@ export interface SqsLambdaRecord {
 }
 
 /** Builds the Lambda record of a received SQS message. */
-export function toSqsRecord(message: Message, queueArn: string): SqsLambdaRecord {
+function toSqsRecord(message: Message, queueArn: string): SqsLambdaRecord {
   const messageAttributes: SqsLambdaRecord['messageAttributes'] = {};
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
     messageAttributes[name] = {
@@ -67,7 +67,7 @@ export function toSqsRecord(message: Message, queueArn: string): SqsLambdaRecord
 }
 
 /** The view of an SQS record that filter patterns are matched against (a JSON body parsed). */
-export function sqsFilterView(record: SqsLambdaRecord): Record<string, unknown> {
+function sqsFilterView(record: SqsLambdaRecord): Record<string, unknown> {
   let body: unknown = record.body;
   try {
     body = JSON.parse(record.body);

@@ -36,7 +36,7 @@ export interface StreamLambdaRecord {
 }
 
 /** Builds the Lambda record of a stream record read with GetRecords. */
-export function toStreamRecord(record: StreamRecord, streamArn: string): StreamLambdaRecord {
+function toStreamRecord(record: StreamRecord, streamArn: string): StreamLambdaRecord {
   const d = record.dynamodb ?? {};
   const created = d.ApproximateCreationDateTime;
   const dynamodb: StreamLambdaRecord['dynamodb'] = {

@@ -1,7 +1,7 @@
 /** Local account, region and partition: what every resolved ARN and URL is made of. */
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_PARTITION = 'aws';
+const LOCAL_PARTITION = 'aws';
 export const LOCAL_URL_SUFFIX = 'amazonaws.com';
 
 /** Thrown when a template value cannot be resolved to a local value; says where and why. */
