@@ -23,8 +23,9 @@ import { portIsFree } from './ports.js';
 import { type Service, StartupError, startServices } from './service.js';
 import { SqsEventSource } from './sources/sqs-source.js';
 import { DynamoStreamSource, type StreamCheckpoints } from './sources/stream-source.js';
+import { loadStack } from './template/assembly.js';
 import { LOCAL_REGION } from './template/intrinsics.js';
-import { type FunctionDef, LocalStack, loadStack } from './template/stack.js';
+import { type FunctionDef, StackTemplate } from './template/stack.js';
 import { type FaultOptions, faultContext, synthesize } from './template/synth.js';
 
 export type { LogLine } from './logs.js';
@@ -207,8 +208,10 @@ async function startWith(
         : `synthesized ${shown} (${Math.round(performance.now() - t0)} ms)`,
     );
   }
-  const stack = new LocalStack(loadStack(assemblyDir, options.stackName));
-  const restApis = stack.restApis();
+  const loaded = loadStack(assemblyDir, options.stackName);
+  // What the emulators are made from: the template alone (no running values needed).
+  const defs = new StackTemplate(loaded);
+  const restApis = defs.restApis();
   if (restApis.length > 0) {
     step(
       `note: REST APIs (${restApis.join(', ')}) are not served locally yet; only HTTP APIs (API Gateway v2)`,
@@ -222,9 +225,8 @@ async function startWith(
   if (options.onLog) logs.on('line', options.onLog);
   const dynamodb = new DynamoDbService({
     launched,
-    tables: stack.tables(),
+    tables: defs.tables(),
     ...(persistDir ? { dbPath: path.join(persistDir, 'dynamodb') } : {}),
-    onStream: (logicalId, arn) => stack.runtime.streamArns.set(logicalId, arn),
   });
   const meter = new UsageMeter();
   const meterService = new MeterService(meter);
@@ -233,15 +235,14 @@ async function startWith(
     : undefined;
   /** Where functions, pollers and the CLI reach DynamoDB: through the meter when it is on. */
   const dynamodbEndpoint = () => forwarder?.endpoint ?? dynamodb.endpoint;
-  const queueDefs = stack.queues();
+  const queueDefs = defs.queues();
   const sqs = new SqsService({
     onExchange: (exchange) => meterSqsExchange(meter, exchange),
     queues: queueDefs,
     ...(persistDir ? { snapshotFile: path.join(persistDir, 'sqs.json') } : {}),
-    onQueue: (logicalId, url) => stack.runtime.queueUrls.set(logicalId, url),
   });
   const ssm = new SsmService({
-    parameters: stack.parameters(),
+    parameters: defs.parameters(),
     onRequest: (operation) => meter.ssmRequest(operation),
     ...(persistDir ? { snapshotFile: path.join(persistDir, 'ssm.json') } : {}),
   });
@@ -258,8 +259,8 @@ async function startWith(
   const functionsService: Service = {
     name: 'functions',
     start: async () => {
-      functions = stack.functions();
-      const esms = stack.eventSources();
+      functions = running.functions();
+      const esms = running.eventSources();
       const queueByArn = new Map(queueDefs.map((q) => [q.arn, q]));
       const sqsConcurrency = new Map<string, number>();
       for (const esm of esms) {
@@ -314,7 +315,7 @@ async function startWith(
               log,
             }),
           );
-        } else if ([...stack.runtime.streamArns.values()].includes(esm.eventSourceArn)) {
+        } else if ([...dynamodb.streamArns.values()].includes(esm.eventSourceArn)) {
           sources.push(
             new DynamoStreamSource(esm, {
               invoker,
@@ -351,7 +352,7 @@ async function startWith(
     },
   };
   let httpApi: HttpApiService | undefined;
-  const httpApis = stack.httpApis();
+  const httpApis = defs.httpApis();
   const firstApi = httpApis[0];
   if (firstApi)
     httpApi = new HttpApiService({
@@ -363,6 +364,12 @@ async function startWith(
     });
   if (httpApis.length > 1)
     step(`note: ${httpApis.length} HTTP APIs in the stack; serving ${firstApi?.logicalId} only`);
+  // What the functions, event sources and outputs resolve to once the emulators run.
+  const running = new StackTemplate(loaded, {
+    queueUrl: (logicalId) => sqs.urls.get(logicalId),
+    streamArn: (logicalId) => dynamodb.streamArns.get(logicalId),
+    apiUrl: () => httpApi?.url,
+  });
 
   const logService: Service = {
     name: 'logs',
@@ -384,7 +391,6 @@ async function startWith(
   const stopServices = await startServices(services, step);
 
   const apiUrl = httpApi ? httpApi.url : '';
-  stack.runtime.apiUrl = apiUrl;
   const localFunctions: LocalFunction[] = functions.map((fn) => ({
     logicalId: fn.logicalId,
     name: fn.name,
@@ -394,7 +400,7 @@ async function startWith(
     timeoutSeconds: fn.timeoutSeconds,
     memoryMb: fn.memoryMb,
   }));
-  const tables = Object.fromEntries(stack.tables().map((t) => [t.logicalId, t.name]));
+  const tables = Object.fromEntries(defs.tables().map((t) => [t.logicalId, t.name]));
   const queues = Object.fromEntries(sqs.urls);
   const info: CloudInfo = {
     apiUrl,
@@ -411,9 +417,9 @@ async function startWith(
     queues,
     functions: localFunctions,
     logsDir: path.join(stateDir, 'logs'),
-    templateFile: stack.stack.templateFile,
-    outputs: stack.outputs(),
-    stackName: stack.stack.stackName,
+    templateFile: loaded.templateFile,
+    outputs: running.outputs(),
+    stackName: loaded.stackName,
     pid: process.pid,
     startedAt: new Date().toISOString(),
   };

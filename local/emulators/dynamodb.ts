@@ -132,7 +132,6 @@ export interface DynamoDbOptions {
   /** Persistence directory (`-dbPath`); in memory when undefined. */
   readonly dbPath?: string;
   /** Called with each created table's stream ARN. */
-  readonly onStream?: (logicalId: string, streamArn: string) => void;
   /** A DynamoDB Local already being started (with the same dbPath); the service then owns it. */
   readonly launched?: Promise<DynamoDbLaunch>;
 }
@@ -147,6 +146,8 @@ export class DynamoDbService implements Service {
   private child?: ChildProcess;
   endpoint = '';
   client?: DynamoDBClient;
+  /** The stream ARN of each table with a stream, by logical id, once the tables exist. */
+  readonly streamArns = new Map<string, string>();
 
   constructor(private readonly options: DynamoDbOptions) {}
 
@@ -191,7 +192,7 @@ export class DynamoDbService implements Service {
       const described = await client.send(new DescribeTableCommand({ TableName: table.name }));
       streamArn = described.Table?.LatestStreamArn;
     }
-    if (streamArn) this.options.onStream?.(table.logicalId, streamArn);
+    if (streamArn) this.streamArns.set(table.logicalId, streamArn);
     const ttl = p.TimeToLiveSpecification as
       | { AttributeName?: string; Enabled?: boolean }
       | undefined;

@@ -1,78 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+/**
+ * The resources of a stack's template as the local cloud creates and runs them: tables,
+ * queues, parameters, functions, event sources, APIs and outputs, each with its properties
+ * resolved (./references.ts).
+ */
 import * as path from 'node:path';
 import type { ParameterDef } from '../emulators/ssm.js';
-import {
-  IntrinsicError,
-  LOCAL_ACCOUNT,
-  LOCAL_REGION,
-  LOCAL_URL_SUFFIX,
-  type ResourceLookup,
-  resolveIntrinsics,
-} from './intrinsics.js';
-
-/** One resource of a CloudFormation template. */
-export interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-  readonly Metadata?: Record<string, unknown>;
-  readonly Condition?: string;
-}
-
-/** The parts of a CloudFormation template the local cloud reads. */
-export interface CfnTemplate {
-  readonly Resources: Record<string, CfnResource>;
-  readonly Outputs?: Record<string, { Value: unknown; Description?: string }>;
-  readonly Parameters?: Record<string, { Default?: unknown }>;
-  readonly Conditions?: Record<string, unknown>;
-}
-
-/** A stack read from a cloud assembly: its template and the directory its assets live in. */
-export interface LoadedStack {
-  readonly stackName: string;
-  readonly template: CfnTemplate;
-  readonly assemblyDir: string;
-  /** The template's file (absolute). */
-  readonly templateFile: string;
-}
-
-interface ManifestArtifact {
-  type?: string;
-  displayName?: string;
-  properties?: { templateFile?: string };
-}
-
-/**
- * Reads a stack's template from a cloud assembly (`manifest.json` → the stack artifact's
- * templateFile). With no name, takes the only stack of the assembly.
- */
-export function loadStack(assemblyDir: string, stackName?: string): LoadedStack {
-  const manifestPath = path.join(assemblyDir, 'manifest.json');
-  if (!existsSync(manifestPath))
-    throw new Error(`no cloud assembly at ${assemblyDir} (manifest.json missing)`);
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-    artifacts?: Record<string, ManifestArtifact>;
-  };
-  const stacks = Object.entries(manifest.artifacts ?? {}).filter(
-    ([, a]) => a.type === 'aws:cloudformation:stack',
-  );
-  const chosen =
-    stackName === undefined
-      ? stacks.length === 1
-        ? stacks[0]
-        : undefined
-      : stacks.find(([id, a]) => id === stackName || a.displayName === stackName);
-  if (!chosen) {
-    const names = stacks.map(([id]) => id).join(', ') || 'none';
-    throw new Error(
-      `stack ${stackName ?? '(the only one)'} not found in ${assemblyDir}; stacks: ${names}`,
-    );
-  }
-  const [id, artifact] = chosen;
-  const templateFile = artifact.properties?.templateFile ?? `${id}.template.json`;
-  const file = path.resolve(assemblyDir, templateFile);
-  const template = JSON.parse(readFileSync(file, 'utf8')) as CfnTemplate;
-  return { stackName: id, template, assemblyDir, templateFile: file };
-}
+import type { LoadedStack } from './assembly.js';
+import { NOT_RUNNING, type RuntimeValues, StackReferences } from './references.js';
 
 /** A DynamoDB table to create locally. */
 export interface TableDef {
@@ -134,159 +68,14 @@ export interface HttpApiDef {
   readonly routes: RouteDef[];
 }
 
-/** Local values known only once the emulators run. */
-interface RuntimeValues {
-  queueUrls: Map<string, string>;
-  streamArns: Map<string, string>;
-  apiUrl?: string;
-}
-
 function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/**
- * The stack as the local cloud sees it: physical names (the logical id unless the template
- * names the resource), local ARNs and URLs, and every resource's properties with
- * intrinsics resolved against them.
- */
-export class LocalStack implements ResourceLookup {
-  readonly runtime: RuntimeValues = { queueUrls: new Map(), streamArns: new Map() };
-  private readonly conditions = new Map<string, boolean>();
-
-  constructor(readonly stack: LoadedStack) {}
-
-  get template(): CfnTemplate {
-    return this.stack.template;
-  }
-
-  /** The resources of a type, in template order, skipping those whose condition is false. */
-  resourcesOf(type: string): Array<[string, CfnResource]> {
-    return Object.entries(this.template.Resources).filter(
-      ([, r]) => r.Type === type && (r.Condition === undefined || this.condition(r.Condition)),
-    );
-  }
-
-  /** The local physical name of a resource. */
-  physicalName(logicalId: string): string {
-    const resource = this.template.Resources[logicalId];
-    const props = resource?.Properties ?? {};
-    const explicit =
-      resource?.Type === 'AWS::DynamoDB::Table'
-        ? props.TableName
-        : resource?.Type === 'AWS::SQS::Queue'
-          ? props.QueueName
-          : resource?.Type === 'AWS::Lambda::Function'
-            ? props.FunctionName
-            : resource?.Type === 'AWS::SSM::Parameter'
-              ? props.Name
-              : undefined;
-    if (explicit !== undefined) {
-      const resolved = this.resolve(explicit, `${logicalId}.name`);
-      if (typeof resolved === 'string') return resolved;
-    }
-    if (resource?.Type === 'AWS::SQS::Queue' && props.FifoQueue === true)
-      return `${logicalId}.fifo`;
-    return logicalId;
-  }
-
-  /** Resolves intrinsics in a template value; `where` names it in errors. */
-  resolve(value: unknown, where: string): unknown {
-    return resolveIntrinsics(value, this, where);
-  }
-
-  ref(logicalId: string): unknown {
-    const parameter = this.template.Parameters?.[logicalId];
-    if (parameter) return parameter.Default ?? '';
-    const resource = this.template.Resources[logicalId];
-    if (!resource) return undefined;
-    switch (resource.Type) {
-      case 'AWS::SQS::Queue':
-        return this.queueUrl(logicalId);
-      case 'AWS::ApiGatewayV2::Api':
-      case 'AWS::ApiGateway::RestApi':
-        return this.apiId(logicalId);
-      default:
-        return this.physicalName(logicalId);
-    }
-  }
-
-  getAtt(logicalId: string, attribute: string): unknown {
-    const resource = this.template.Resources[logicalId];
-    if (!resource) return undefined;
-    const name = this.physicalName(logicalId);
-    const arn = (service: string, resourcePart: string) =>
-      `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resourcePart}`;
-    switch (resource.Type) {
-      case 'AWS::DynamoDB::Table':
-        if (attribute === 'Arn') return arn('dynamodb', `table/${name}`);
-        if (attribute === 'StreamArn') {
-          return (
-            this.runtime.streamArns.get(logicalId) ?? arn('dynamodb', `table/${name}/stream/local`)
-          );
-        }
-        break;
-      case 'AWS::SQS::Queue':
-        if (attribute === 'Arn') return arn('sqs', name);
-        if (attribute === 'QueueName') return name;
-        if (attribute === 'QueueUrl') return this.queueUrl(logicalId);
-        break;
-      case 'AWS::Lambda::Function':
-        if (attribute === 'Arn') return arn('lambda', `function:${name}`);
-        break;
-      case 'AWS::IAM::Role':
-        if (attribute === 'Arn') return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`;
-        if (attribute === 'RoleId') return name;
-        break;
-      case 'AWS::Logs::LogGroup':
-        if (attribute === 'Arn') return arn('logs', `log-group:${name}:*`);
-        break;
-      case 'AWS::ApiGatewayV2::Api':
-        if (attribute === 'ApiEndpoint') return this.runtime.apiUrl ?? this.remoteApiUrl(logicalId);
-        if (attribute === 'ApiId') return this.apiId(logicalId);
-        break;
-    }
-    // Anything else (alarms, policies, …) gets a stable local ARN-like value: nothing runs it.
-    if (attribute === 'Arn') return arn('local', name);
-    return `${name}.${attribute}`;
-  }
-
-  condition(name: string): boolean {
-    const known = this.conditions.get(name);
-    if (known !== undefined) return known;
-    const definition = this.template.Conditions?.[name];
-    if (definition === undefined) throw new IntrinsicError(`unknown condition ${name}`);
-    const value = resolveIntrinsics(definition, this, `Conditions.${name}`) === true;
-    this.conditions.set(name, value);
-    return value;
-  }
-
-  private queueUrl(logicalId: string): string {
-    const url = this.runtime.queueUrls.get(logicalId);
-    if (url) return url;
-    return `http://sqs.${LOCAL_REGION}.localhost/${LOCAL_ACCOUNT}/${this.physicalName(logicalId)}`;
-  }
-
-  /** The id of an HTTP/REST API: its logical id, lower-cased (API ids are lower-case). */
-  apiId(logicalId: string): string {
-    return logicalId.toLowerCase();
-  }
-
-  private remoteApiUrl(logicalId: string): string {
-    return `https://${this.apiId(logicalId)}.execute-api.${LOCAL_REGION}.${LOCAL_URL_SUFFIX}`;
-  }
-
-  /** Replaces API Gateway URLs of this stack's APIs in a resolved string by the local URL. */
-  localizeUrls(value: string): string {
-    if (!this.runtime.apiUrl) return value;
-    let out = value;
-    for (const [logicalId] of [
-      ...this.resourcesOf('AWS::ApiGatewayV2::Api'),
-      ...this.resourcesOf('AWS::ApiGateway::RestApi'),
-    ]) {
-      out = out.split(this.remoteApiUrl(logicalId)).join(this.runtime.apiUrl);
-    }
-    return out;
+/** The stack's resources as the local cloud creates and runs them. */
+export class StackTemplate extends StackReferences {
+  constructor(stack: LoadedStack, runtime: RuntimeValues = NOT_RUNNING) {
+    super(stack, runtime);
   }
 
   /** The stack's tables. */

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalStack, loadStack } from '../../local/template/stack.js';
+import { loadStack } from '../../local/template/assembly.js';
+import type { RuntimeValues } from '../../local/template/references.js';
+import { StackTemplate } from '../../local/template/stack.js';
 
 /** The fixture cloud assembly: the CDK stack's resource shapes, with tiny function assets. */
 export const FIXTURE_ASSEMBLY = path.join(
@@ -10,8 +12,8 @@ export const FIXTURE_ASSEMBLY = path.join(
 );
 
 /** The fixture stack, as the local cloud reads it. */
-export function fixtureStack(): LocalStack {
-  return new LocalStack(loadStack(FIXTURE_ASSEMBLY));
+export function fixtureStack(runtime?: RuntimeValues): StackTemplate {
+  return new StackTemplate(loadStack(FIXTURE_ASSEMBLY), runtime);
 }
 
 /** Polls `check` until it returns a value, or fails after `timeoutMs`. */

@@ -82,7 +82,7 @@ describe('resolveIntrinsics', () => {
   });
 });
 
-describe('LocalStack (the fixture template)', () => {
+describe('StackTemplate (the fixture template)', () => {
   it('names tables, queues and functions by logical id, with local ARNs', () => {
     const stack = fixtureStack();
     expect(stack.tables().map((t) => t.name)).toEqual(['ItemsTable', 'KeysTable']);
@@ -104,8 +104,12 @@ describe('LocalStack (the fixture template)', () => {
   });
 
   it('resolves a function environment against the running emulators', () => {
-    const stack = fixtureStack();
-    stack.runtime.queueUrls.set('WorkQueue', 'http://127.0.0.1:9/000000000000/WorkQueue');
+    const urls = new Map([['WorkQueue', 'http://127.0.0.1:9/000000000000/WorkQueue']]);
+    const stack = fixtureStack({
+      queueUrl: (id) => urls.get(id),
+      streamArn: () => undefined,
+      apiUrl: () => undefined,
+    });
     const echo = stack.functions().find((f) => f.logicalId === 'EchoFunction');
     expect(echo).toMatchObject({
       displayName: 'echo',
@@ -132,12 +136,14 @@ describe('LocalStack (the fixture template)', () => {
   });
 
   it('makes the API URL output local once the API listens', () => {
-    const stack = fixtureStack();
-    stack.runtime.apiUrl = 'http://localhost:3000';
-    stack.runtime.streamArns.set(
-      'ItemsTable',
-      'arn:aws:dynamodb:ddblocal:000000000000:table/ItemsTable/stream/1',
-    );
+    const stream = 'arn:aws:dynamodb:ddblocal:000000000000:table/ItemsTable/stream/1';
+    const stack = fixtureStack({
+      queueUrl: () => undefined,
+      streamArn: (id) => (id === 'ItemsTable' ? stream : undefined),
+      apiUrl: () => 'http://localhost:3000',
+    });
+    // Before the emulators run, the same template resolves to placeholders.
+    expect(fixtureStack().outputs().ApiUrl).not.toBe('http://localhost:3000/');
     expect(stack.outputs()).toMatchObject({
       ApiUrl: 'http://localhost:3000/',
       ItemsTableName: 'ItemsTable',
