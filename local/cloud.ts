@@ -1,19 +1,21 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * The embedded local cloud: startLocalCloud synthesizes (or reuses) the app, then starts its
+ * services in order — logs, DynamoDB Local (and the meter in front of it), fauxqs, SSM, the
+ * Lambda API, the functions (./functions-service.ts), the HTTP API, the event sources
+ * (./event-sources-service.ts) — writes cloud.json for the CLI, and stops them in reverse. The
+ * file is mostly the LocalCloud API and its options, which tests and the bench use.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import {
-  functionCredentials,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION_CONFIG,
-  localCredentials,
-} from './emulators/credentials.js';
+import { LOCAL_CREDENTIALS } from './emulators/credentials.js';
 import { type DynamoDbLaunch, DynamoDbService, launchDynamoDbLocal } from './emulators/dynamodb.js';
 import { SqsService } from './emulators/sqs.js';
 import { SsmService } from './emulators/ssm.js';
+import { EventSourcesService } from './event-sources-service.js';
+import { type CrashRule, type CrashRuleOptions, FunctionsService } from './functions-service.js';
 import { HttpApiService } from './http/http-api.js';
 import { LambdaApiService } from './http/lambda-api.js';
-import { type InvokeOptions, type InvokeResult, Invoker } from './invoke/invoke.js';
-import type { FunctionNode } from './invoke/node-runtime.js';
+import type { InvokeOptions, InvokeResult } from './invoke/invoke.js';
 import { type LogLine, LogSink } from './logs.js';
 import { DynamoDbForwarder } from './meter/dynamodb-forwarder.js';
 import { MeterService } from './meter/meter-service.js';
@@ -21,11 +23,9 @@ import { meterSqsExchange } from './meter/sqs-meter.js';
 import { UsageMeter, type UsageSnapshot } from './meter/usage.js';
 import { portIsFree } from './ports.js';
 import { type Service, StartupError, startServices } from './service.js';
-import { SqsEventSource } from './sources/sqs-source.js';
-import { DynamoStreamSource, type StreamCheckpoints } from './sources/stream-source.js';
 import { loadStack } from './template/assembly.js';
 import { LOCAL_REGION } from './template/intrinsics.js';
-import { type FunctionDef, StackTemplate } from './template/stack.js';
+import { StackTemplate } from './template/stack.js';
 import { type FaultOptions, faultContext, synthesize } from './template/synth.js';
 
 export type { LogLine } from './logs.js';
@@ -67,24 +67,6 @@ export interface LocalCloudOptions {
    * it costs the host CPU per request). SQS requests are always counted.
    */
   readonly meter?: boolean;
-}
-
-/** When `crashAfter` kills: after `after` succeeded (and `when` holds), with probability `rate`, at most `max` times. */
-interface CrashRuleOptions {
-  readonly victim: string;
-  readonly after: string;
-  readonly rate: number;
-  readonly max?: number;
-  /** Given the parsed payload of the `after` invocation. */
-  readonly when?: (payload: unknown) => boolean;
-  readonly random?: () => number;
-}
-
-/** An active crash rule. */
-interface CrashRule {
-  /** How many times it killed the victim. */
-  readonly crashes: number;
-  stop(): void;
 }
 
 /** A function as the local cloud runs it. */
@@ -246,129 +228,58 @@ async function startWith(
     onRequest: (operation) => meter.ssmRequest(operation),
     ...(persistDir ? { snapshotFile: path.join(persistDir, 'ssm.json') } : {}),
   });
-  let invoker: Invoker | undefined;
-  const lambdaApi = new LambdaApiService({ invoker: () => invoker, log: (m) => logs.system(m) });
-  const checkpointsFile = persistDir ? path.join(persistDir, 'streams.json') : undefined;
-  const checkpoints: StreamCheckpoints =
-    checkpointsFile && existsSync(checkpointsFile)
-      ? JSON.parse(readFileSync(checkpointsFile, 'utf8'))
-      : {};
-
-  let functions: FunctionDef[] = [];
-  const sources: Array<SqsEventSource | DynamoStreamSource> = [];
-  const functionsService: Service = {
-    name: 'functions',
-    start: async () => {
-      functions = running.functions();
-      const esms = running.eventSources();
-      const queueByArn = new Map(queueDefs.map((q) => [q.arn, q]));
-      const sqsConcurrency = new Map<string, number>();
-      for (const esm of esms) {
-        if (!queueByArn.has(esm.eventSourceArn)) continue;
-        const scaling = esm.properties.ScalingConfig as { MaximumConcurrency?: number } | undefined;
-        const n = Number(scaling?.MaximumConcurrency ?? 2);
-        sqsConcurrency.set(esm.functionName, (sqsConcurrency.get(esm.functionName) ?? 0) + n);
-      }
-      const endpoints = {
-        AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint(),
-        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbEndpoint(),
-        AWS_ENDPOINT_URL_SQS: sqs.endpoint,
-        AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
-        AWS_ENDPOINT_URL_SSM: ssm.endpoint,
-      };
-      invoker = new Invoker(functions, {
-        envOf: (fn) => ({
-          ...baseEnvironment(fn),
-          ...endpoints,
-          ...fn.environment,
-          ...overridesFor(fn, options.envOverrides),
-        }),
-        maxInstancesOf: (fn) =>
-          Math.max(options.maxInstancesPerFunction ?? 4, sqsConcurrency.get(fn.name) ?? 0),
-        onOutput: (fn) => (stream, line) => {
-          meter.functionOutput(fn.displayName, fn.memoryMb, line);
-          logs.write(fn.logicalId, fn.displayName, stream, line);
-        },
-        onInit: (fn, ms) => meter.coldStart(fn.displayName, ms),
-      });
-      for (const line of runtimeLines(invoker)) step(line);
-      const streams = new DynamoDBStreamsClient({
-        endpoint: dynamodbEndpoint(),
-        ...LOCAL_REGION_CONFIG,
-        credentials: localCredentials(),
-      });
-      const log = (m: string) => logs.system(m);
-      for (const esm of esms) {
-        if (esm.properties.Enabled === false) continue;
-        const fn = invoker.find(esm.functionName);
-        const queue = queueByArn.get(esm.eventSourceArn);
-        if (!fn) {
-          log(`event source ${esm.logicalId}: no function ${esm.functionName}; skipped`);
-        } else if (queue) {
-          const queueUrl = sqs.urls.get(queue.logicalId)!;
-          sources.push(
-            new SqsEventSource(esm, {
-              invoker,
-              sqs: sqs.client!,
-              queueUrl,
-              queueArn: queue.arn,
-              log,
-            }),
-          );
-        } else if ([...dynamodb.streamArns.values()].includes(esm.eventSourceArn)) {
-          sources.push(
-            new DynamoStreamSource(esm, {
-              invoker,
-              streams,
-              sqs: sqs.client!,
-              queueUrlOf: (arn) => {
-                const q = queueByArn.get(arn);
-                return q ? sqs.urls.get(q.logicalId) : undefined;
-              },
-              functionArn: fn.arn,
-              checkpoints,
-              log,
-            }),
-          );
-        } else {
-          log(
-            `event source ${esm.logicalId}: ${esm.eventSourceArn} is not a local queue or stream; skipped`,
-          );
-        }
-      }
-    },
-    stop: async () => {
-      await invoker?.close();
-    },
-  };
-  const eventSources: Service = {
-    name: 'event sources',
-    start: async () => {
-      for (const source of sources) await source.start();
-    },
-    stop: async () => {
-      await Promise.all(sources.map((s) => s.stop()));
-      if (checkpointsFile) writeJson(checkpointsFile, checkpoints);
-    },
-  };
-  let httpApi: HttpApiService | undefined;
-  const httpApis = defs.httpApis();
-  const firstApi = httpApis[0];
-  if (firstApi)
-    httpApi = new HttpApiService({
-      api: firstApi,
-      invoker: lazyInvoker(() => invoker),
-      port,
-      log: (m) => logs.system(m),
-      onRequest: () => meter.apiRequest(),
-    });
-  if (httpApis.length > 1)
-    step(`note: ${httpApis.length} HTTP APIs in the stack; serving ${firstApi?.logicalId} only`);
-  // What the functions, event sources and outputs resolve to once the emulators run.
+  // The functions, event sources and outputs resolve against the running emulators; the
+  // emulators themselves are made from what the template alone says (defs).
   const running = new StackTemplate(loaded, {
     queueUrl: (logicalId) => sqs.urls.get(logicalId),
     streamArn: (logicalId) => dynamodb.streamArns.get(logicalId),
     apiUrl: () => httpApi?.url,
+  });
+  const functions = new FunctionsService({
+    template: running,
+    queues: queueDefs,
+    endpoints: () => ({
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint(),
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbEndpoint(),
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
+      AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+    }),
+    ...(options.envOverrides ? { envOverrides: options.envOverrides } : {}),
+    ...(options.maxInstancesPerFunction !== undefined
+      ? { maxInstancesPerFunction: options.maxInstancesPerFunction }
+      : {}),
+    meter,
+    logs,
+    step,
+  });
+  const lambdaApi = new LambdaApiService({
+    invoker: () => (functions.started ? functions.invoker : undefined),
+    log: (m) => logs.system(m),
+  });
+  const [firstApi, ...otherApis] = defs.httpApis();
+  if (otherApis.length > 0)
+    step(
+      `note: ${otherApis.length + 1} HTTP APIs in the stack; serving ${firstApi?.logicalId} only`,
+    );
+  const httpApi = firstApi
+    ? new HttpApiService({
+        api: firstApi,
+        invoker: () => functions.invoker,
+        port,
+        log: (m) => logs.system(m),
+        onRequest: () => meter.apiRequest(),
+      })
+    : undefined;
+  const eventSources = new EventSourcesService({
+    template: running,
+    queues: queueDefs,
+    functions,
+    sqs,
+    dynamodb,
+    dynamodbEndpoint,
+    ...(persistDir ? { checkpointsFile: path.join(persistDir, 'streams.json') } : {}),
+    log: (m) => logs.system(m),
   });
 
   const logService: Service = {
@@ -376,6 +287,7 @@ async function startWith(
     start: async () => undefined,
     stop: () => logs.close(),
   };
+  // Started in this order, stopped in reverse.
   const services: Service[] = [
     logService,
     dynamodb,
@@ -384,14 +296,14 @@ async function startWith(
     sqs,
     ssm,
     lambdaApi,
-    functionsService,
+    functions,
+    ...(httpApi ? [httpApi] : []),
+    eventSources,
   ];
-  if (httpApi) services.push(httpApi);
-  services.push(eventSources);
   const stopServices = await startServices(services, step);
 
   const apiUrl = httpApi ? httpApi.url : '';
-  const localFunctions: LocalFunction[] = functions.map((fn) => ({
+  const localFunctions: LocalFunction[] = functions.functions.map((fn) => ({
     logicalId: fn.logicalId,
     name: fn.name,
     arn: fn.arn,
@@ -426,82 +338,21 @@ async function startWith(
   const cloudJson = path.join(stateDir, 'cloud.json');
   if (options.writeCloudJson !== false) writeJson(cloudJson, info);
 
-  /** A function's physical name from its name, logical id or display name (any case). */
-  const resolveFunction = (name: string): string => {
-    const lower = name.toLowerCase();
-    const found = functions.find(
-      (f) => f.name === name || f.logicalId === name || f.displayName.toLowerCase() === lower,
-    );
-    if (!found) {
-      throw new Error(
-        `no function ${name} (known: ${functions.map((f) => f.displayName).join(', ')})`,
-      );
-    }
-    return found.name;
-  };
-  const killInstances = (
-    name: string,
-    killOptions: { payloadIncludes?: string } | undefined,
-    why: string,
-  ): number => {
-    const fn = invoker!.find(resolveFunction(name));
-    const pids = invoker!.kill(resolveFunction(name), killOptions);
-    for (const pid of pids) {
-      logs.system(`killed ${fn?.displayName ?? name} instance pid ${pid} mid-invocation (${why})`);
-    }
-    return pids.length;
-  };
   let stopping: Promise<void> | undefined;
   return {
     ...info,
     logs,
-    invoke: (name, event, invokeOptions) => {
-      const byLogicalId = functions.find((f) => f.logicalId === name || f.displayName === name);
-      return invoker!.invoke(byLogicalId?.name ?? name, event, invokeOptions);
-    },
+    // An unknown name goes to the invoker as it is: it answers as Lambda does (not found).
+    invoke: (name, event, invokeOptions) =>
+      functions.invoker.invoke(functions.find(name)?.name ?? name, event, invokeOptions),
     inspectQueue: (logicalId) => sqs.inspect(logicalId),
-    kill: (name, killOptions) => killInstances(name, killOptions, 'on request'),
-    crashAfter: (rule) => {
-      const random = rule.random ?? Math.random;
-      const after = resolveFunction(rule.after);
-      resolveFunction(rule.victim);
-      let crashes = 0;
-      const stop = invoker!.onAfterInvoke((fn, payload) => {
-        if (fn.name !== after || (rule.max !== undefined && crashes >= rule.max)) return;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(payload);
-        } catch {
-          return;
-        }
-        const orderId = (parsed as { orderId?: unknown } | null)?.orderId;
-        if (typeof orderId !== 'string') return;
-        try {
-          if (rule.when && !rule.when(parsed)) return;
-        } catch (error) {
-          // A broken predicate must not turn the participant's committed answer into an error.
-          logs.system(
-            `crash rule after ${fn.displayName}: when() threw ${String(error)}; no crash`,
-          );
-          return;
-        }
-        if (random() >= rule.rate) return;
-        const killed = killInstances(
-          rule.victim,
-          { payloadIncludes: orderId },
-          `after ${fn.displayName} for order ${orderId}`,
-        );
-        if (killed > 0) crashes++;
-      });
-      return {
-        get crashes() {
-          return crashes;
-        },
-        stop,
-      };
-    },
+    kill: (name, killOptions) => functions.kill(name, killOptions, 'on request'),
+    crashAfter: (rule) => functions.crashAfter(rule),
     usage: () => meter.snapshot(),
-    pids: () => [...(invoker?.pids() ?? []), ...(dynamodb.pid ? [dynamodb.pid] : [])],
+    pids: () => [
+      ...(functions.started ? functions.invoker.pids() : []),
+      ...(dynamodb.pid ? [dynamodb.pid] : []),
+    ],
     stop: () => {
       stopping ??= (async () => {
         if (options.writeCloudJson !== false) rmSync(cloudJson, { force: true });
@@ -509,66 +360,5 @@ async function startWith(
       })();
       return stopping;
     },
-  };
-}
-
-/** The invoker, once the functions service has created it. */
-function lazyInvoker(get: () => Invoker | undefined): Invoker {
-  return new Proxy({} as Invoker, {
-    get(_target, property) {
-      const invoker = get();
-      if (!invoker) throw new StartupError('functions are not started');
-      const value = Reflect.get(invoker, property, invoker);
-      return typeof value === 'function' ? value.bind(invoker) : value;
-    },
-  });
-}
-
-/** The environment Lambda gives every function, with fake credentials. */
-/** What the functions run on: one line per runtime, a note when it is not the runtime's Node. */
-function runtimeLines(invoker: Invoker): string[] {
-  const byRuntime = new Map<string, FunctionNode>();
-  for (const node of invoker.nodes.values()) byRuntime.set(node.runtime, node);
-  return [...byRuntime.values()].map((node) =>
-    node.matchesRuntime
-      ? `functions (${node.runtime}) run on Node ${node.version} (${node.source === 'host' ? "the host's" : node.source})`
-      : `note: functions name ${node.runtime} but no such Node is installed here (npm ci brings Node 24 on Linux): they run on the host's Node ${node.version}`,
-  );
-}
-
-function baseEnvironment(fn: FunctionDef): Record<string, string> {
-  const date = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
-  return {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    LANG: 'en_US.UTF-8',
-    TZ: 'UTC',
-    LAMBDA_TASK_ROOT: fn.assetDir,
-    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
-    AWS_REGION: LOCAL_REGION,
-    AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: functionCredentials(fn.displayName).accessKeyId,
-    AWS_SECRET_ACCESS_KEY: functionCredentials(fn.displayName).secretAccessKey,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_LAMBDA_FUNCTION_NAME: fn.name,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroupName,
-    AWS_LAMBDA_LOG_STREAM_NAME: `${date}/[$LATEST]${crypto.randomUUID().replace(/-/g, '')}`,
-    AWS_LAMBDA_LOG_FORMAT: fn.logFormat,
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    // Lambda runs the template's Node.js runtime; a laptop's older Node is not the function's concern.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-}
-
-function overridesFor(
-  fn: FunctionDef,
-  overrides: Record<string, Record<string, string>> | undefined,
-): Record<string, string> {
-  if (!overrides) return {};
-  return {
-    ...overrides[fn.displayName],
-    ...overrides[fn.name],
-    ...overrides[fn.logicalId],
   };
 }

@@ -25,7 +25,8 @@ type LocalRoute = Route & { readonly functionName: string };
 /** Options of the HTTP API service. */
 export interface HttpApiOptions {
   readonly api: HttpApiDef;
-  readonly invoker: Invoker;
+  /** The invoke path (a getter: the functions start after this service is made). */
+  readonly invoker: () => Invoker;
   readonly port: number;
   readonly host?: string;
   readonly log?: (message: string) => void;
@@ -124,17 +125,20 @@ export class HttpApiService implements Service {
         requestId,
       },
     );
-    const invocation = this.options.invoker.invoke(match.route.functionName, event).then(
-      (result) =>
-        result.functionError
-          ? jsonResponse(500, { message: 'Internal Server Error' })
-          : mapHttpApiResult(result.payload),
-      (error: unknown) =>
-        // A payload over Lambda's 6 MB: API Gateway answers 413 without calling the function.
-        error instanceof RequestTooLargeError
-          ? jsonResponse(413, { message: 'Request Entity Too Large' })
-          : jsonResponse(500, { message: 'Internal Server Error' }),
-    );
+    const invocation = this.options
+      .invoker()
+      .invoke(match.route.functionName, event)
+      .then(
+        (result) =>
+          result.functionError
+            ? jsonResponse(500, { message: 'Internal Server Error' })
+            : mapHttpApiResult(result.payload),
+        (error: unknown) =>
+          // A payload over Lambda's 6 MB: API Gateway answers 413 without calling the function.
+          error instanceof RequestTooLargeError
+            ? jsonResponse(413, { message: 'Request Entity Too Large' })
+            : jsonResponse(500, { message: 'Internal Server Error' }),
+      );
     const timeout = new AbortController();
     const answer = await Promise.race([
       invocation,
