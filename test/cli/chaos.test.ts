@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChaosOptions, parseServices } from '../../cli/chaos.js';
 import { SsmService } from '../../local/emulators/ssm.js';
-import { runCli } from './run.js';
+import { runCli } from '../support/cli.js';
 
 const INVENTORY = '/MiniEc/chaos/inventory';
 const PAYMENT = '/MiniEc/chaos/payment';

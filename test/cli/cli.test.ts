@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS, USAGE } from '../../cli/main.js';
 import { DEFAULT_CLOUD_FILE, projectRoot } from '../../cli/target.js';
 import { catalogKey, paymentKey, stockKey } from '../../lambdas/shared/keys.js';
-import { startDynamoDbLocal, TABLES, type TestDynamo } from './dynamodb-local.js';
-import { type FakeApi, orderBody, startFakeApi } from './fake-api.js';
-import { runCli } from './run.js';
+import { runCli } from '../support/cli.js';
+import { startDynamoDbLocal, TABLES, type TestDynamo } from '../support/dynamodb-local.js';
+import { type FakeApi, orderBody, startFakeApi } from '../support/fake-api.js';
 
 const NO_CLOUD =
   'mini-ec: no local cloud is running (start it with npm start) — or pass --stack-outputs cdk-outputs.json\n';

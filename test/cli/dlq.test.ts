@@ -20,8 +20,8 @@ import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ItemKind, orderEventKey, orderKey } from '../../lambdas/shared/keys.js';
 import { assertValidQueueMessage } from '../../proof/contracts.js';
+import { runCli } from '../support/cli.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
-import { runCli } from './run.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 /** A sequence number of the right length that no shard of the test stream holds. */

@@ -32,8 +32,8 @@ import { buildEvent, EVENT_SOURCES } from '../../lambdas/shared/events.js';
 import { newOrderId } from '../../lambdas/shared/ids.js';
 import { orderEventKey, reservationKey, stockKey } from '../../lambdas/shared/keys.js';
 import { DynamoSagaOrderStore } from '../../lambdas/worker/order-store.js';
+import { runCli } from '../support/cli.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
-import { runCli } from './run.js';
 
 let dynamo: LocalDynamo;
 let dir: string;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type E2eCloud, startE2eCloud } from '../../proof/harness.js';
 import { ProofContext } from '../../proof/scenarios.js';
 import { E2E_STACKS } from '../../proof/stacks.js';
-import { runCli } from '../cli/run.js';
+import { runCli } from '../support/cli.js';
 
 describe('an order only the DLQ can hold, and its redrive', () => {
   let cloud: E2eCloud;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, type E2eCloud, startE2eCloud } from '../../proof/harness.js';
-import { runCli } from '../cli/run.js';
+import { runCli } from '../support/cli.js';
 
 describe('the order saga on the local cloud', () => {
   let cloud: E2eCloud;

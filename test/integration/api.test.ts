@@ -12,7 +12,7 @@ import {
   httpApiV2Event,
   lambdaContext,
   restApiV1Event,
-} from './fixtures/http-events.js';
+} from '../support/http-events.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 interface Answer {

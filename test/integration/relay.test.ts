@@ -17,8 +17,8 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertValidQueueMessage } from '../../proof/contracts.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
+import { lambdaContext } from '../support/http-events.js';
 import { type LocalSqs, startLocalSqs } from '../support/sqs.js';
-import { lambdaContext } from './fixtures/http-events.js';
 
 type RelayHandler = (
   event: DynamoDBStreamEvent,

@@ -23,7 +23,7 @@ import { CompensationFailedError, TransientError } from '../../lambdas/worker/er
 import { DynamoSagaOrderStore } from '../../lambdas/worker/order-store.js';
 import { OrderSaga, type SagaInput } from '../../lambdas/worker/saga.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
-import { InProcessParticipants } from './fixtures/in-process-participants.js';
+import { InProcessParticipants } from '../support/in-process-participants.js';
 
 const PAYMENT_LIMIT = 10_000;
 let dynamo: LocalDynamo;

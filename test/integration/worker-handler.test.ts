@@ -11,8 +11,8 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SsmService } from '../../local/emulators/ssm.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
+import { lambdaContext } from '../support/http-events.js';
 import { type LocalSqs, startLocalSqs } from '../support/sqs.js';
-import { lambdaContext } from './fixtures/http-events.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 type WorkerHandler = (

@@ -5,7 +5,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, type LogLine, startLocalCloud } from '../../local/cloud.js';
-import { eventually, FIXTURE_ASSEMBLY } from './helpers.js';
+import { eventually, FIXTURE_ASSEMBLY } from '../support/local-cloud.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

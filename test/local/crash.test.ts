@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from
 import { type LocalCloud, type LogLine, startLocalCloud } from '../../local/cloud.js';
 import { Invoker } from '../../local/invoke/invoke.js';
 import type { FunctionDef } from '../../local/template/stack.js';
-import { eventually, fixtureStack } from './helpers.js';
+import { eventually, fixtureStack } from '../support/local-cloud.js';
 
 /**
  * A two-function saga on its own assembly: `caller` (also fed by SagaQueue, visibility 3 s)

@@ -5,7 +5,7 @@ import {
   type ResourceLookup,
   resolveIntrinsics,
 } from '../../local/template/intrinsics.js';
-import { fixtureStack } from './helpers.js';
+import { fixtureStack } from '../support/local-cloud.js';
 
 const lookup: ResourceLookup = {
   ref: (id) =>

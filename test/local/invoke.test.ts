@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LambdaApiService } from '../../local/http/lambda-api.js';
 import { Invoker } from '../../local/invoke/invoke.js';
 import type { FunctionDef } from '../../local/template/stack.js';
-import { fixtureStack } from './helpers.js';
+import { fixtureStack } from '../support/local-cloud.js';
 
 describe('the invoke path and the Lambda Invoke API', () => {
   let invoker: Invoker;

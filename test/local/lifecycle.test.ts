@@ -6,7 +6,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { type LocalCloud, type LogLine, StartupError, startLocalCloud } from '../../local/cloud.js';
-import { eventually, FIXTURE_ASSEMBLY } from './helpers.js';
+import { eventually, FIXTURE_ASSEMBLY } from '../support/local-cloud.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

@@ -17,7 +17,7 @@ import {
   type UsageSnapshot,
 } from '../../local/cloud.js';
 import { functionCredentials } from '../../local/emulators/credentials.js';
-import { eventually, FIXTURE_ASSEMBLY } from './helpers.js';
+import { eventually, FIXTURE_ASSEMBLY } from '../support/local-cloud.js';
 
 const client = { region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } };
 

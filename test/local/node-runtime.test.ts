@@ -7,7 +7,7 @@ import {
   runtimeMajor,
 } from '../../local/invoke/node-runtime.js';
 import type { FunctionDef } from '../../local/template/stack.js';
-import { fixtureStack } from './helpers.js';
+import { fixtureStack } from '../support/local-cloud.js';
 
 const host: NodeBinary = { execPath: '/usr/bin/node', version: 'v20.20.2', source: 'host' };
 const node24: NodeBinary = {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startLocalDynamo } from '../support/ddb.js';
+import { startLocalDynamo } from './ddb.js';
 
 // A suffix of this file's own: the run's DynamoDB Local is shared with other test files.
 const suffix = randomUUID().slice(0, 8);

@@ -7,6 +7,8 @@ import { StackTemplate } from '../../local/template/stack.js';
 /** The fixture cloud assembly: the CDK stack's resource shapes, with tiny function assets. */
 export const FIXTURE_ASSEMBLY = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'local',
   'fixtures',
   'assembly',
 );
