@@ -5,10 +5,11 @@
  * quick suites (test/e2e) run them small; `npm run chaos` runs them at full size.
  */
 import { type ChaosOverrides, ChaosParameters, type ChaosService } from '../cli/chaos.js';
+import type { VerifyReport } from '../cli/invariants.js';
 import { DeadLetters } from '../cli/queues/dead-letters.js';
 import { StreamFailures } from '../cli/queues/stream-failures.js';
 import { resolveTarget, type Target } from '../cli/target.js';
-import { type VerifyReport, verifyInvariants } from '../cli/verify.js';
+import { verifyInvariants } from '../cli/verify.js';
 import { CHAOS_CACHE_SECONDS } from '../lambdas/shared/chaos-settings.js';
 import type { E2eCloud } from './harness.js';
 import {

@@ -1,7 +1,9 @@
 /**
  * What an order costs: measured usage × the price table (prices/<region>.json). Pure: the
  * usage comes from the local cloud's meter or from CloudWatch metrics (./usage.ts), the
- * prices from a file a reader can check; free tiers are listed beside, never subtracted.
+ * prices from a file a reader can check; free tiers are listed beside, never subtracted. Over
+ * 300 lines: the price table's shape, the order's lines, the idle month and the comparisons are
+ * all pricing, each a short pure function.
  */
 import { CliError, EXIT } from '../errors.js';
 

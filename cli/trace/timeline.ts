@@ -2,7 +2,8 @@
  * An order's trace from raw log lines, wherever they were read (the local cloud's log files,
  * CloudWatch Logs): the lines about the order, the bounds of the invocations that wrote them
  * (from their `platform.report` lines), in time order, with the hops between functions.
- * Pure: no I/O.
+ * Pure: no I/O. Over 300 lines: the selection of lines, the invocation bounds and the hop rule
+ * are one model, read together.
  */
 import { LOG_KEYS } from '../../lambdas/shared/log-keys.js';
 

@@ -1,3 +1,7 @@
+/**
+ * A function's execution environments: child processes running runner.cjs over the bundled
+ * asset, one invocation at a time each, added up to a bound, replaced after a timeout or a crash.
+ */
 import { type ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';

@@ -1,7 +1,8 @@
 /**
  * What the local cloud's services were asked to do, counted where it sees the requests:
  * DynamoDB operations (through the metering forwarder, when on) and SQS actions (in fauxqs).
- * A pure counter: no I/O, so the bench, the CLI and tests read the same figures.
+ * A pure counter: no I/O, so the bench, the CLI and tests read the same figures. Over 300
+ * lines because it holds both the counter and the difference of two snapshots, field by field.
  */
 
 /** Requests of one service: by operation, by resource (table or queue) and operation, failures. */

@@ -1,3 +1,9 @@
+/**
+ * The DynamoDB stream event source, as Lambda's: polls each shard 4 times a second, batches
+ * and filters records, retries with bisection, reports batch item failures, sends what keeps
+ * failing to the on-failure destination, and keeps its position (checkpoints). Over 300 lines:
+ * Lambda's stream semantics are that many rules.
+ */
 import { randomUUID } from 'node:crypto';
 import {
   DescribeStreamCommand,

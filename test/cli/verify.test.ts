@@ -14,14 +14,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INVARIANTS, type VerifyOptions, type VerifyReport } from '../../cli/invariants.js';
 import { Stores } from '../../cli/stores.js';
 import { resolveTarget, type Target } from '../../cli/target.js';
-import {
-  INVARIANTS,
-  type VerifyOptions,
-  type VerifyReport,
-  verifyInvariants,
-} from '../../cli/verify.js';
+import { verifyInvariants } from '../../cli/verify.js';
 import { DynamoOrderStore } from '../../lambdas/api/order-store.js';
 import { PlaceOrder } from '../../lambdas/api/use-cases.js';
 import { InventoryUnavailableError, OutOfStockError } from '../../lambdas/inventory/errors.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { check, INVARIANTS, parseAcceptedFile } from '../../cli/verify.js';
+import { check, INVARIANTS } from '../../cli/invariants.js';
+import { parseAcceptedFile } from '../../cli/verify.js';
 
 type Item = Record<string, unknown>;
 const NOW = new Date('2026-11-23T12:00:00.000Z');
