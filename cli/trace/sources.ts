@@ -3,7 +3,7 @@
  * deployed stack's five log groups in CloudWatch Logs (a Logs Insights query, or
  * FilterLogEvents with a JSON filter pattern).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -37,9 +37,14 @@ export interface LogSource {
   read(id: string, sinceMs: number): Promise<ReadResult>;
 }
 
-/** The local cloud's `<logsDir>/<FunctionLogicalId>.log` files, read whole. */
+/**
+ * The local cloud's `<logsDir>/<FunctionLogicalId>.log` files. The first read takes them whole;
+ * later reads (`--follow`) only what was appended since, up to the last complete line (a file
+ * that shrank is read again from its start).
+ */
 export class LocalLogFiles implements LogSource {
   readonly followIntervalMs = 500;
+  private readonly files = new Map<string, { bytes: number; lines: RawLogLine[] }>();
 
   /** `names`: function logical id → the function's name (cloud.json's functions). */
   constructor(
@@ -57,12 +62,35 @@ export class LocalLogFiles implements LogSource {
     for (const file of readdirSync(this.dir)
       .filter((f) => f.endsWith('.log'))
       .sort()) {
-      const source = file.slice(0, -'.log'.length);
-      for (const text of readFileSync(path.join(this.dir, file), 'utf8').split('\n')) {
-        if (text !== '') lines.push({ text, source });
-      }
+      lines.push(...this.linesOf(file));
     }
     return { lines };
+  }
+
+  private linesOf(file: string): RawLogLine[] {
+    const source = file.slice(0, -'.log'.length);
+    const full = path.join(this.dir, file);
+    const size = statSync(full).size;
+    let known = this.files.get(file);
+    if (!known || size < known.bytes) {
+      known = { bytes: 0, lines: [] };
+      this.files.set(file, known);
+    }
+    if (size === known.bytes) return known.lines;
+    const fd = openSync(full, 'r');
+    try {
+      const chunk = Buffer.alloc(size - known.bytes);
+      readSync(fd, chunk, 0, chunk.length, known.bytes);
+      // Only whole lines: a newline byte never sits inside a multi-byte UTF-8 character.
+      const end = chunk.lastIndexOf(0x0a) + 1;
+      for (const text of chunk.subarray(0, end).toString('utf8').split('\n')) {
+        if (text !== '') known.lines.push({ text, source });
+      }
+      known.bytes += end;
+    } finally {
+      closeSync(fd);
+    }
+    return known.lines;
   }
 }
 
