@@ -1,7 +1,8 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.js';
 import { LocalLogFiles } from '../../cli/trace/sources.js';
 
 describe('LocalLogFiles (the local cloud log files mini-ec trace reads)', () => {
@@ -36,6 +37,40 @@ describe('LocalLogFiles (the local cloud log files mini-ec trace reads)', () => 
 
     writeFileSync(join(dir, 'ApiFn.log'), '{"b":1}\n');
     expect(await texts(files)).toEqual(['ApiFn:{"b":1}', 'WorkerFn:{"w":1}']);
+  });
+
+  it('traces from the log files of a local cloud that has stopped, without the events', async () => {
+    const stopped = mkdtempSync(join(tmpdir(), 'mini-ec-stopped-'));
+    try {
+      // A cloud.json whose process is gone (pid 2^22 + 1 is above Linux's pid_max default).
+      writeFileSync(join(stopped, 'cloud.json'), JSON.stringify({ pid: 4_194_305, outputs: {} }));
+      mkdirSync(join(stopped, 'logs'));
+      const line = (message: string, ms: number) =>
+        JSON.stringify({
+          level: 'INFO',
+          message,
+          timestamp: new Date(Date.UTC(2026, 11, 4, 21, 0, 0, ms)).toISOString(),
+          service: 'api',
+          function_request_id: 'r1',
+          correlation_id: 'cid-gone',
+          order_id: '01M91CVCEAC65K03HX5KBFYYA7',
+        });
+      writeFileSync(join(stopped, 'logs', 'ApiFn.log'), `${line('order accepted', 5)}\n`);
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(['trace', 'cid-gone', '--cloud', join(stopped, 'cloud.json')], {
+        io: { out: (l) => out.push(l), err: (l) => err.push(l) },
+        env: {},
+      });
+      expect(code).toBe(0);
+      expect(err).toEqual([
+        "mini-ec: the local cloud is not running: reading its log files, without the orders' events",
+      ]);
+      expect(out.join('\n')).toMatch(/21:00:00\.005\s+0\s+api\s+INFO\s+order accepted/);
+      expect(out.join('\n')).toContain('not read: the local cloud is not running');
+    } finally {
+      rmSync(stopped, { recursive: true, force: true });
+    }
   });
 
   it('says which folder is missing', async () => {
