@@ -16,6 +16,26 @@ export interface StackOutputs {
   [name: string]: string;
 }
 
+/**
+ * The stack's per-function outputs `<Function><suffix>` (ApiFunctionName, OutboxRelayLogGroupName,
+ * …): the function's service name (OutboxRelay → outbox-relay) → the output's value.
+ */
+export function perFunctionOutputs(
+  outputs: StackOutputs,
+  suffix: 'FunctionName' | 'LogGroupName',
+): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const [key, value] of Object.entries(outputs)) {
+    const prefix = key.endsWith(suffix) ? key.slice(0, -suffix.length) : '';
+    if (/^\w+$/.test(prefix))
+      found.set(prefix.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase(), value);
+  }
+  return found;
+}
+
+/** A queue's name, from its URL. */
+export const queueNameOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+
 /** A resolved target: the API's base URL, the AWS region and, locally, the endpoints. */
 export interface Target {
   kind: 'local' | 'stack';

@@ -193,6 +193,7 @@ async function startWith(
   const loaded = loadStack(assemblyDir, options.stackName);
   // What the emulators are made from: the template alone (no running values needed).
   const defs = new StackTemplate(loaded);
+  const tableDefs = defs.tables();
   const restApis = defs.restApis();
   if (restApis.length > 0) {
     step(
@@ -207,7 +208,7 @@ async function startWith(
   if (options.onLog) logs.on('line', options.onLog);
   const dynamodb = new DynamoDbService({
     launched,
-    tables: defs.tables(),
+    tables: tableDefs,
     ...(persistDir ? { dbPath: path.join(persistDir, 'dynamodb') } : {}),
   });
   const meter = new UsageMeter();
@@ -312,7 +313,7 @@ async function startWith(
     timeoutSeconds: fn.timeoutSeconds,
     memoryMb: fn.memoryMb,
   }));
-  const tables = Object.fromEntries(defs.tables().map((t) => [t.logicalId, t.name]));
+  const tables = Object.fromEntries(tableDefs.map((t) => [t.logicalId, t.name]));
   const queues = Object.fromEntries(sqs.urls);
   const info: CloudInfo = {
     apiUrl,

@@ -11,7 +11,7 @@ import {
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ItemKind } from '../../lambdas/shared/keys.js';
 import { CliError, callAws, EXIT } from '../errors.js';
-import type { StackOutputs } from '../target.js';
+import { perFunctionOutputs, queueNameOf, type StackOutputs } from '../target.js';
 import type { MeasuredUsage } from './pricing.js';
 import type { StackFacts } from './usage.js';
 
@@ -24,36 +24,30 @@ interface Metric {
   readonly key: string;
 }
 
-/** The service name of an output prefix: OutboxRelay → outbox-relay. */
-const serviceOf = (prefix: string) => prefix.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();
-const queueNameOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
-
 /** The metrics to sum, from the stack's outputs. */
 export function metricsOf(outputs: StackOutputs): Metric[] {
   const metrics: Metric[] = [];
-  for (const [key, value] of Object.entries(outputs)) {
-    const fn = /^(\w+)FunctionName$/.exec(key)?.[1];
-    if (fn) {
-      for (const name of ['Invocations', 'Duration']) {
-        metrics.push({
-          namespace: 'AWS/Lambda',
-          name,
-          dimension: 'FunctionName',
-          value,
-          key: `lambda.${serviceOf(fn)}.${name}`,
-        });
-      }
-    }
-    const group = /^(\w+)LogGroupName$/.exec(key)?.[1];
-    if (group) {
+  for (const [fn, value] of perFunctionOutputs(outputs, 'FunctionName')) {
+    for (const name of ['Invocations', 'Duration']) {
       metrics.push({
-        namespace: 'AWS/Logs',
-        name: 'IncomingBytes',
-        dimension: 'LogGroupName',
+        namespace: 'AWS/Lambda',
+        name,
+        dimension: 'FunctionName',
         value,
-        key: `logs.${serviceOf(group)}`,
+        key: `lambda.${fn}.${name}`,
       });
     }
+  }
+  for (const [fn, value] of perFunctionOutputs(outputs, 'LogGroupName')) {
+    metrics.push({
+      namespace: 'AWS/Logs',
+      name: 'IncomingBytes',
+      dimension: 'LogGroupName',
+      value,
+      key: `logs.${fn}`,
+    });
+  }
+  for (const [key, value] of Object.entries(outputs)) {
     if (/^\w+TableName$/.test(key)) {
       for (const name of ['ConsumedReadCapacityUnits', 'ConsumedWriteCapacityUnits']) {
         metrics.push({

@@ -11,7 +11,7 @@ import { clientConfig, documentClient } from '../clients.js';
 import type { CommandContext } from '../context.js';
 import { CliError, callAws, EXIT, UsageError } from '../errors.js';
 import { table } from '../output.js';
-import { projectRoot, type Target } from '../target.js';
+import { projectRoot, queueNameOf, type Target } from '../target.js';
 import { countOrders, measuredFromMetrics, metricsOf, sumMetrics } from './cloudwatch-usage.js';
 import {
   compareStepFunctions,
@@ -106,8 +106,7 @@ export async function costCommand(
   const cost = priceOrders(usage, prices);
   const idle = priceIdleMonth({ ...facts, tableBytes: await tableBytes(target) }, prices);
   const free = freeTierReach(cost, prices);
-  const ordersQueue =
-    target.outputs.OrdersQueueUrl?.slice(target.outputs.OrdersQueueUrl.lastIndexOf('/') + 1) ?? '';
+  const ordersQueue = queueNameOf(target.outputs.OrdersQueueUrl ?? '');
   const stepFunctions = options.compare
     ? compareStepFunctions(cost, prices, ordersQueue)
     : undefined;

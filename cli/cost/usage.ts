@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../../lambdas/shared/dynamodb.js';
 import { orderKey } from '../../lambdas/shared/keys.js';
-import { type UsageSnapshot, usageBetween } from '../../local/meter/usage.js';
+import { OUTSIDE_CALLER, type UsageSnapshot, usageBetween } from '../../local/meter/usage.js';
 import { OrdersApi } from '../api.js';
 import { documentClient } from '../clients.js';
 import { CliError, EXIT } from '../errors.js';
@@ -224,7 +224,7 @@ function measuredFrom(delta: UsageSnapshot, orders: number, facts: StackFacts): 
   const dynamodb: Record<string, { readUnits: number; writeUnits: number }> = {};
   const dynamodbByFunction: Record<string, { readUnits: number; writeUnits: number }> = {};
   for (const [caller, tables] of Object.entries(delta.dynamodb.capacity)) {
-    if (caller === 'outside') continue; // the CLI's own reads, the host's stream polls
+    if (caller === OUTSIDE_CALLER) continue; // the CLI's own reads, the host's stream polls
     for (const [table, u] of Object.entries(tables)) {
       for (const [sums, key] of [
         [dynamodb, table],

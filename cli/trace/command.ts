@@ -12,7 +12,12 @@ import { parseDuration, parseSeconds, rejectExtra } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { CliError, callAws, EXIT, UsageError } from '../errors.js';
 import { processIo } from '../output.js';
-import { DEFAULT_CLOUD_FILE, type StackOutputs, type Target } from '../target.js';
+import {
+  DEFAULT_CLOUD_FILE,
+  perFunctionOutputs,
+  type StackOutputs,
+  type Target,
+} from '../target.js';
 import {
   afterTimeline,
   entryLine,
@@ -121,13 +126,9 @@ function openSource(
 
 /** The stack's function log groups (outputs `<Function>LogGroupName`) → the function's name. */
 export function logGroupsOf(outputs: StackOutputs): Map<string, string> {
-  const groups = new Map<string, string>();
-  for (const [key, value] of Object.entries(outputs)) {
-    const match = /^(\w+)LogGroupName$/.exec(key);
-    if (!match?.[1]) continue;
-    // OutboxRelay → outbox-relay: the function's service name.
-    groups.set(value, match[1].replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase());
-  }
+  const groups = new Map(
+    [...perFunctionOutputs(outputs, 'LogGroupName')].map(([fn, group]) => [group, fn]),
+  );
   if (groups.size === 0) {
     throw new CliError(
       'the stack outputs name no log groups (<Function>LogGroupName): deploy the current stack',

@@ -133,19 +133,28 @@ function timeOf(parsed: Parsed): number {
  * scan everything (CloudWatch) is asked for next, to bound those invocations.
  */
 export function requestIdsAbout(lines: readonly RawLogLine[], id: string): string[] {
-  const ids = new Set<string>();
+  return [...requestIdsOf(linesNaming(lines, id))];
+}
+
+/**
+ * The lines whose correlation ID or order ID is `id`. Cheap substring tests first: a bench
+ * leaves megabytes of lines about other orders.
+ */
+function linesNaming(lines: readonly RawLogLine[], id: string): Parsed[] {
+  const named: Parsed[] = [];
   for (const line of lines) {
     if (!line.text.includes(id)) continue;
     const parsed = parse(line);
-    if (!parsed || !mentions(parsed.json, id)) continue;
-    const requestId = requestIdOf(parsed.json);
-    if (requestId) ids.add(requestId);
+    const json = parsed?.json;
+    if (json && (json[LOG_KEYS.correlationId] === id || json[LOG_KEYS.orderId] === id)) {
+      named.push(parsed);
+    }
   }
-  return [...ids];
+  return named;
 }
 
-function mentions(json: Json, id: string): boolean {
-  return json[LOG_KEYS.correlationId] === id || json[LOG_KEYS.orderId] === id;
+function requestIdsOf(parsed: readonly Parsed[]): Set<string> {
+  return new Set(parsed.map((p) => requestIdOf(p.json)).filter((r) => r !== undefined));
 }
 
 /**
@@ -159,16 +168,8 @@ export function buildTimeline(
   id: string,
   names: ReadonlyMap<string, string> = new Map(),
 ): Timeline {
-  // Cheap substring tests first: a bench leaves megabytes of lines about other orders.
-  const matched: Parsed[] = [];
-  for (const line of lines) {
-    if (!line.text.includes(id)) continue;
-    const parsed = parse(line);
-    if (parsed && mentions(parsed.json, id)) matched.push(parsed);
-  }
-  const requestIds = new Set(
-    matched.map((p) => requestIdOf(p.json)).filter((r) => r !== undefined),
-  );
+  const matched = linesNaming(lines, id);
+  const requestIds = requestIdsOf(matched);
   const correlations = new Set(
     matched.map((p) => str(p.json[LOG_KEYS.correlationId])).filter((c) => c !== undefined),
   );

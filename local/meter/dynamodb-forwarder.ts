@@ -8,13 +8,10 @@ import { crc32 } from 'node:zlib';
 import { functionOfRequest } from '../emulators/credentials.js';
 import { close, createServer, listen } from '../http/server.js';
 import type { Service } from '../service.js';
-import type { CapacityUnits, UsageMeter } from './usage.js';
+import { type CapacityUnits, OUTSIDE_CALLER, type UsageMeter } from './usage.js';
 
 /** `"TableName":"Orders"` as the SDK's JSON protocol writes it. */
 const TABLE_NAME = /"TableName":"([^"]+)"/g;
-
-/** The caller of a request no function signed: the CLI, the host's stream pollers. */
-const OUTSIDE = 'outside';
 
 /** Operations that answer ConsumedCapacity when asked. */
 const CAPACITY_OPERATIONS = new Set([
@@ -172,7 +169,7 @@ export class DynamoDbForwarder implements Service {
     const target = req.headers['x-amz-target'];
     const operation =
       typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : 'unknown';
-    const caller = functionOfRequest(req.headers.authorization) ?? OUTSIDE;
+    const caller = functionOfRequest(req.headers.authorization) ?? OUTSIDE_CALLER;
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => this.send(req, res, operation, caller, Buffer.concat(chunks)));
@@ -193,9 +190,10 @@ export class DynamoDbForwarder implements Service {
   ): void {
     const tables = new Set<string>();
     for (const m of body.toString('latin1').matchAll(TABLE_NAME)) tables.add(m[1] as string);
-    const request = parseJson(body);
-    const asked = request?.ReturnConsumedCapacity !== undefined;
-    const inject = request !== undefined && !asked && CAPACITY_OPERATIONS.has(operation);
+    // Only requests that consume capacity are read: the stream's GetRecords and the rest pass.
+    const billed = CAPACITY_OPERATIONS.has(operation);
+    const request = billed ? parseJson(body) : undefined;
+    const inject = request !== undefined && request.ReturnConsumedCapacity === undefined;
     const sent = inject
       ? Buffer.from(JSON.stringify({ ...request, ReturnConsumedCapacity: 'TOTAL' }))
       : body;
@@ -212,6 +210,11 @@ export class DynamoDbForwarder implements Service {
       (answer) => {
         const status = answer.statusCode ?? 500;
         this.meter.dynamoDbRequest(operation, tables, status >= 400);
+        if (!billed) {
+          res.writeHead(status, answer.headers);
+          answer.pipe(res);
+          return;
+        }
         const parts: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => parts.push(chunk));
         answer.on('end', () => {

@@ -49,7 +49,7 @@ export interface UsageSnapshot {
   /** When the counts started (ISO time). */
   readonly since: string;
   readonly dynamodb: ServiceUsage & {
-    /** Request units by caller (a function's name, or `outside` for the CLI and the host), then table. */
+    /** Request units by caller (a function's name, or OUTSIDE_CALLER), then table. */
     readonly capacity: Record<string, Record<string, CapacityUnits>>;
   };
   readonly sqs: ServiceUsage & { readonly messages: SqsMessages };
@@ -64,6 +64,8 @@ export interface UsageSnapshot {
 }
 
 const MAX_INIT_SAMPLES = 1000;
+/** The caller of a DynamoDB request no function signed: the CLI, the host's stream pollers. */
+export const OUTSIDE_CALLER = 'outside';
 /** What CloudWatch Logs adds to each event's message bytes when it meters ingestion. */
 const LOG_EVENT_OVERHEAD_BYTES = 26;
 /** How a REPORT line starts in Lambda's JSON log format (the runtime writes it first). */
@@ -133,15 +135,11 @@ export class UsageMeter {
    * (platform.report) line, one invocation with its billed duration.
    */
   functionOutput(fn: string, memoryMb: number, line: string): void {
-    const usage = this.functions.get(fn) ?? {
-      invocations: 0,
-      billedMs: 0,
-      memoryMb,
-      errors: 0,
-      logEvents: 0,
-      logBytes: 0,
-    };
-    this.functions.set(fn, usage);
+    let usage = this.functions.get(fn);
+    if (!usage) {
+      usage = { invocations: 0, billedMs: 0, memoryMb, errors: 0, logEvents: 0, logBytes: 0 };
+      this.functions.set(fn, usage);
+    }
     usage.logEvents++;
     usage.logBytes += Buffer.byteLength(line) + LOG_EVENT_OVERHEAD_BYTES;
     if (!line.startsWith(REPORT_PREFIX) || !line.includes('"platform.report"')) return;
