@@ -10,7 +10,7 @@
  * prints the ratios. Targets 127.0.0.1 only; bounded in count and time.
  *
  *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --settle 15 --idle 30 --no-reference
- *                    --count-n 300 --json --profile-host DIR]
+ *                    --count-n 300 --json --profile DIR]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -39,7 +39,7 @@ const { values } = parseArgs({
     // burst of this many orders; 0 skips it.
     'count-n': { type: 'string', default: '300' },
     json: { type: 'boolean', default: false },
-    'profile-host': { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const N = bounded(values.n, 1, 20_000, 'n');
@@ -84,11 +84,13 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
   const port = await freePort();
   say(`local cloud${metered ? ', metered' : ''}: starting (state in ${stateDir}) …`);
   const startedAt = performance.now();
+  const profileDir = !metered && values.profile ? path.resolve(values.profile) : undefined;
   const host: ChildProcess = spawn(
     process.execPath,
     [
-      // --profile-host DIR: a V8 CPU profile of the host (written when the bench stops it)
-      ...(values['profile-host'] ? ['--cpu-prof', `--cpu-prof-dir=${values['profile-host']}`] : []),
+      // --profile DIR: V8 CPU profiles of the host (DIR/host) and of every function process
+      // (DIR/<function>), written when the bench stops the cloud; the metered run is not profiled.
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, 'host')}`] : []),
       '--import',
       'tsx',
       'local/start.ts',
@@ -98,6 +100,7 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
       '--state-dir',
       stateDir,
       ...(metered ? ['--meter'] : []),
+      ...(profileDir ? ['--profile', profileDir] : []),
     ],
     { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
   );

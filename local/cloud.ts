@@ -63,6 +63,11 @@ export interface LocalCloudOptions {
   /** Most processes per function (default 4, or more when an SQS source needs them). */
   readonly maxInstancesPerFunction?: number;
   /**
+   * Write a V8 CPU profile of every function process into `<profileDir>/<function>/` when it
+   * ends (`node --cpu-prof`): where an invocation's CPU goes.
+   */
+  readonly profileDir?: string;
+  /**
    * Count DynamoDB requests, through a forwarder in front of DynamoDB Local (default false:
    * it costs the host CPU per request). SQS requests are always counted.
    */
@@ -247,6 +252,7 @@ async function startWith(
       AWS_ENDPOINT_URL_SSM: ssm.endpoint,
     }),
     ...(options.envOverrides ? { envOverrides: options.envOverrides } : {}),
+    ...(options.profileDir ? { profileDir: path.resolve(options.profileDir) } : {}),
     ...(options.maxInstancesPerFunction !== undefined
       ? { maxInstancesPerFunction: options.maxInstancesPerFunction }
       : {}),

@@ -49,6 +49,8 @@ export class EventSourcesService implements Service {
       endpoint: this.options.dynamodbEndpoint(),
       ...LOCAL_REGION_CONFIG,
       credentials: localCredentials(),
+      // Each command's middleware stack resolved once: GetRecords runs 4 times a second.
+      cacheMiddleware: true,
     });
     for (const esm of template.eventSources()) {
       if (esm.properties.Enabled === false) continue;

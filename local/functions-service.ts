@@ -20,6 +20,8 @@ export interface FunctionsOptions {
   readonly endpoints: () => Record<string, string>;
   readonly envOverrides?: Record<string, Record<string, string>>;
   readonly maxInstancesPerFunction?: number;
+  /** See InvokerOptions.profileDir. */
+  readonly profileDir?: string;
   readonly meter: UsageMeter;
   readonly logs: LogSink;
   readonly step: (message: string) => void;
@@ -71,6 +73,7 @@ export class FunctionsService implements Service {
         logs.write(fn.logicalId, fn.displayName, stream, line);
       },
       onInit: (fn, ms) => meter.coldStart(fn.displayName, ms),
+      ...(this.options.profileDir ? { profileDir: this.options.profileDir } : {}),
     });
     this.running = { invoker, functions };
     for (const line of runtimeLines(invoker)) this.options.step(line);

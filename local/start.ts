@@ -1,7 +1,10 @@
 /**
  * `npm start`: the embedded local cloud on http://localhost:3000 (or PORT / --port).
  *   npm start [-- --persist] [-- --port 3001] [-- --state-dir DIR] [-- --quiet] [-- --meter]
+ *             [-- --profile DIR]
  * --meter counts DynamoDB requests too (GET <endpoints.meter>/usage, see cloud.json).
+ * --profile DIR writes a V8 CPU profile of each function process to DIR/<function>/ when the
+ * cloud stops (profile the host itself with node --cpu-prof).
  * Fault injection: FAULT_FAIL_RATE, FAULT_DELAY_MS, INVENTORY_FAULT_FAIL_RATE,
  * INVENTORY_FAULT_DELAY_MS, PAYMENT_FAULT_FAIL_RATE, PAYMENT_FAULT_DELAY_MS.
  */
@@ -17,6 +20,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     meter: { type: 'boolean', default: false },
+    profile: { type: 'string' },
     'state-dir': { type: 'string' },
   },
 });
@@ -56,6 +60,7 @@ try {
     faults,
     console: !values.quiet,
     meter: values.meter,
+    ...(values.profile ? { profileDir: values.profile } : {}),
     onStep: (message) => console.log(`  ✓ ${message}`),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

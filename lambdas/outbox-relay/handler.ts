@@ -19,7 +19,8 @@ import { BatchingSender, SqsMessagePublisher } from './publisher.js';
 const config = { queueUrl: requireEnv(ENV.ordersQueueUrl) };
 // The endpoint is the one the environment resolves (never the queue URL's host), so the same
 // code talks to SQS in AWS and to whatever AWS_ENDPOINT_URL_SQS names elsewhere.
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+// cacheMiddleware: the command's middleware stack is resolved once, not on every send.
+const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true });
 const sender = new BatchingSender(new SqsMessagePublisher(sqs, config.queueUrl));
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 

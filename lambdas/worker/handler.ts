@@ -28,9 +28,12 @@ const config = {
   invokeTimeoutMs: requireNumberEnv(ENV.invokeTimeoutMs, 100, 900_000),
 };
 
+// cacheMiddleware: each command's middleware stack is resolved once, not on every call (none
+// of this code changes a stack per command); it saves about a fifth of an SDK call's CPU.
 const lambda = new LambdaClient({
   requestHandler: { requestTimeout: config.invokeTimeoutMs },
   maxAttempts: 1,
+  cacheMiddleware: true,
 });
 const orders = new DynamoSagaOrderStore(newDocumentClient(), config.ordersTable);
 const saga = new OrderSaga(
@@ -42,7 +45,10 @@ const saga = new OrderSaga(
   orders,
 );
 // The endpoint is the one the environment resolves, never the queue URL's host.
-const retryQueue = new RetryQueue(new SQSClient({ useQueueUrlAsEndpoint: false }), config.queueUrl);
+const retryQueue = new RetryQueue(
+  new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true }),
+  config.queueUrl,
+);
 const processor = new BatchProcessor(EventType.SQS);
 
 /** An orders-queue message that is not an order.placed.v1 event the saga can read. */

@@ -62,6 +62,8 @@ export class SqsService implements Service {
       endpoint: this.endpoint,
       ...LOCAL_REGION_CONFIG,
       credentials: localCredentials(),
+      // Each command's middleware stack resolved once (the pollers send thousands).
+      cacheMiddleware: true,
     });
     for (const queue of this.options.queues) {
       const attributes: Record<string, string> = {};

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import type { FunctionDef } from '../template/stack.js';
 import { type FunctionNode, installedNodes, nodeForRuntime } from './node-runtime.js';
 import { FunctionPool, type LambdaError, type OutputListener } from './pool.js';
@@ -51,6 +52,8 @@ export interface InvokerOptions {
   readonly onOutput: (fn: FunctionDef) => OutputListener;
   /** Called with each cold start's module init time. */
   readonly onInit?: (fn: FunctionDef, initDurationMs: number) => void;
+  /** Profile every instance: a V8 CPU profile per process under `<profileDir>/<function>/`. */
+  readonly profileDir?: string;
 }
 
 /**
@@ -86,6 +89,9 @@ export class Invoker {
           onOutput: output,
           onInit: (ms) => options.onInit?.(fn, ms),
           execPath: node.execPath,
+          ...(options.profileDir
+            ? { profileDir: path.join(options.profileDir, fn.displayName) }
+            : {}),
         }),
       );
     }

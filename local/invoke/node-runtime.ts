@@ -71,3 +71,19 @@ export function nodeForRuntime(
     ? { ...match, runtime, matchesRuntime: true }
     : { ...host, runtime, matchesRuntime: false };
 }
+
+/**
+ * The flags Lambda's Node.js bootstrap starts the runtime with for a function of `memoryMb`:
+ * a tenth of the memory for V8's new space (two semi-spaces), the rest for the old space, a
+ * larger HTTP header limit, and `gc` exposed. With them the heap of a local instance is sized,
+ * and collects, as the function's does on Lambda.
+ */
+export function lambdaNodeFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [
+    '--expose-gc',
+    '--max-http-header-size=81920',
+    `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
+    `--max-old-space-size=${memoryMb - newSpace}`,
+  ];
+}

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { FunctionDef } from '../template/stack.js';
+import { lambdaNodeFlags } from './node-runtime.js';
 
 const RUNNER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'runner.cjs');
 /** Lambda's limit on the init phase of an on-demand function. */
@@ -60,6 +61,7 @@ class FunctionInstance {
     onOutput: OutputListener,
     onInit?: (initDurationMs: number) => void,
     execPath?: string,
+    profileDir?: string,
   ) {
     this.child = fork(RUNNER, [], {
       ...(execPath ? { execPath } : {}),
@@ -69,7 +71,10 @@ class FunctionInstance {
         LOCAL_HANDLER_MODULE: fn.handlerModule,
         LOCAL_HANDLER_EXPORT: fn.handlerExport,
       },
-      execArgv: [],
+      execArgv: [
+        ...lambdaNodeFlags(fn.memoryMb),
+        ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
@@ -182,6 +187,19 @@ class FunctionInstance {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 
+  /**
+   * Ends the process by closing its IPC channel (the runtime exits on its own, writing a CPU
+   * profile if it keeps one); kills it when it has not exited within `graceMs`.
+   */
+  async end(graceMs: number): Promise<void> {
+    this.dead = true;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.child.connected) this.child.disconnect();
+    const timer = setTimeout(() => this.kill(), graceMs);
+    await this.exited();
+    clearTimeout(timer);
+  }
+
   /** Resolves when the process has exited. */
   exited(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
@@ -204,6 +222,8 @@ export interface PoolOptions {
   readonly onInit?: (initDurationMs: number) => void;
   /** The Node.js binary the instances run on (default the host's; see node-runtime.ts). */
   readonly execPath?: string;
+  /** Write each instance's V8 CPU profile into this directory when it ends (node --cpu-prof). */
+  readonly profileDir?: string;
 }
 
 /**
@@ -277,6 +297,7 @@ export class FunctionPool {
       this.options.onOutput,
       this.options.onInit,
       this.options.execPath,
+      this.options.profileDir,
     );
     this.all.add(instance);
     return instance;
@@ -298,6 +319,8 @@ export class FunctionPool {
     this.closed = true;
     for (const waiter of this.waiting.splice(0)) waiter(undefined);
     const instances = [...this.all];
+    // A profiled instance must exit on its own to write its profile; others are killed.
+    if (this.options.profileDir) await Promise.all(instances.map((i) => i.end(5_000)));
     for (const instance of instances) instance.kill();
     await Promise.all(instances.map((i) => i.exited()));
     this.all.clear();

@@ -73,5 +73,20 @@ describe("the Node.js of a function's runtime", () => {
       expect(on22.node).toBe(process.version);
       expect(invoker.nodes.get('Echo22')).toMatchObject({ matchesRuntime: false });
     });
+
+    it("start with the flags of Lambda's bootstrap for the function's memory", async () => {
+      const { execArgv } = JSON.parse((await invoker.invoke(echo.name, {})).payload) as {
+        execArgv: string[];
+      };
+
+      expect(echo.memoryMb).toBe(256);
+      // 256 MB: a new space of 25 MB (two semi-spaces of 12), an old space of 231.
+      expect(execArgv).toEqual([
+        '--expose-gc',
+        '--max-http-header-size=81920',
+        '--max-semi-space-size=12',
+        '--max-old-space-size=231',
+      ]);
+    });
   });
 });
