@@ -98,6 +98,8 @@ export function printTable(r: Record<string, unknown>): void {
     console.log(`  SQS requests per order: ${q.sqs.total}`);
     console.log(`    by action        ${counts(q.sqs.byAction)}`);
     console.log(`    messages         ${counts(q.sqs.messages)}`);
+    console.log(`  SNS requests per order: ${q.sns.total} (${q.sns.published} events published)`);
+    console.log(`    by action        ${counts(q.sns.byAction)}`);
   }
   type Init = { alone: number | null; underLoadMedian: number | null; coldStartsUnderLoad: number };
   const init = r.initMs as Record<string, Init> | undefined;
@@ -113,7 +115,7 @@ export function printTable(r: Record<string, unknown>): void {
   }
 }
 
-/** DynamoDB and SQS requests per converged order, as the local cloud's meter counted them. */
+/** DynamoDB, SQS and SNS requests per converged order, as the local cloud's meter counted them. */
 export interface RequestsPerOrder {
   dynamodb: {
     total: number;
@@ -122,6 +124,7 @@ export interface RequestsPerOrder {
     failedByOperation: Record<string, number>;
   } | null;
   sqs: { total: number; byAction: Record<string, number>; messages: Record<string, number> };
+  sns: { total: number; byAction: Record<string, number>; published: number };
 }
 
 function counts(c: Record<string, number>): string {

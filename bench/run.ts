@@ -299,6 +299,11 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
         byAction: perOrderOf(burstUsage.sqs.requests, orders),
         messages: perOrderOf({ ...burstUsage.sqs.messages }, orders),
       },
+      sns: {
+        total: +(sum(burstUsage.sns.requests) / Math.max(1, orders)).toFixed(2),
+        byAction: perOrderOf(burstUsage.sns.requests, orders),
+        published: +(burstUsage.sns.published / Math.max(1, orders)).toFixed(2),
+      },
     };
 
     // C' concurrent POSTs at once, for a sku with a little stock

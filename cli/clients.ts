@@ -9,7 +9,7 @@ import type { Target } from './target.js';
 /** The settings of a client for one service of the target (`dynamodb` also serves its streams). */
 export function clientConfig(
   target: Target,
-  service: 'dynamodb' | 'sqs' | 'ssm',
+  service: 'dynamodb' | 'sqs' | 'sns' | 'ssm',
   maxAttempts = 3,
 ): {
   region: string;

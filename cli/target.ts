@@ -43,7 +43,14 @@ export interface Target {
   apiUrl: string;
   region: string;
   /** Service endpoints of the local cloud; undefined for a deployed stack (SDK defaults). */
-  endpoints?: { dynamodb?: string; sqs?: string; lambda?: string; ssm?: string; meter?: string };
+  endpoints?: {
+    dynamodb?: string;
+    sqs?: string;
+    sns?: string;
+    lambda?: string;
+    ssm?: string;
+    meter?: string;
+  };
   /** Static credentials of the local cloud's emulators; undefined for a deployed stack. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   outputs: StackOutputs;

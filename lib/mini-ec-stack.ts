@@ -11,6 +11,7 @@ import { ENV } from '../lambdas/shared/env-names.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
 import { orderTraceQueryParts, TRACE_QUERY_PLACEHOLDER } from '../lambdas/shared/log-keys.js';
 import { type FaultSettings, readSettings, type StackSettings } from './config.js';
+import { EventBus } from './constructs/event-bus.js';
 import { OrdersApi } from './constructs/orders-api.js';
 import { newDeadLetterQueue, QueueWithDlq } from './constructs/queue-with-dlq.js';
 import { grantInvokeUnqualified, SagaFunction } from './constructs/saga-function.js';
@@ -24,7 +25,7 @@ const TIMEOUTS = {
 
 /**
  * The whole saga: HTTP API → api λ → orders table (+ outbox event) → stream → relay λ →
- * orders queue → worker λ → inventory λ / payment λ.
+ * events topic → (filter: order.placed.v1) orders queue → worker λ → inventory λ / payment λ.
  */
 export class MiniEcStack extends Stack {
   readonly settings: StackSettings;
@@ -46,11 +47,13 @@ export class MiniEcStack extends Stack {
     const inventoryTable = newTable(this, 'InventoryTable', {});
     const paymentsTable = newTable(this, 'PaymentsTable', {});
 
-    // ── Messaging ─────────────────────────────────────────────────────────────────────
+    // ── Messaging: the bus, and each consumer's queue subscribed to the facts it takes ──
+    const bus = new EventBus(this, 'OrderEvents');
     const orders = new QueueWithDlq(this, 'Orders', {
       visibilityTimeout: Duration.seconds(timeouts.visibilitySeconds),
       maxReceiveCount: settings.maxReceiveCount,
     });
+    bus.subscribe(orders.queue, ['order.placed.v1']);
     const relayDlq = newDeadLetterQueue(
       this,
       'RelayDlq',
@@ -104,9 +107,9 @@ export class MiniEcStack extends Stack {
       handlerDir: 'outbox-relay',
       serviceName: 'outbox-relay',
       timeout: TIMEOUTS.relay,
-      environment: { [ENV.ordersQueueUrl]: orders.queue.queueUrl },
+      environment: { [ENV.eventsTopicArn]: bus.topic.topicArn },
     });
-    orders.queue.grantSendMessages(relay.fn);
+    bus.topic.grantPublish(relay.fn);
     relay.fn.addEventSource(
       new sources.DynamoEventSource(ordersTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -157,11 +160,8 @@ export class MiniEcStack extends Stack {
         maxBatchingWindow: Duration.seconds(0),
         reportBatchItemFailures: true,
         maxConcurrency: 5,
-        filters: [
-          lambda.FilterCriteria.filter({
-            body: { type: lambda.FilterRule.isEqual('order.placed.v1') },
-          }),
-        ],
+        // No filter: the subscription lets only order.placed.v1 in, and anything else that
+        // reaches the queue is an error the worker reports (and the DLQ keeps), never dropped.
       }),
     );
 
@@ -204,6 +204,7 @@ export class MiniEcStack extends Stack {
       OrdersTableName: ordersTable.tableName,
       InventoryTableName: inventoryTable.tableName,
       PaymentsTableName: paymentsTable.tableName,
+      OrderEventsTopicArn: bus.topic.topicArn,
       OrdersQueueUrl: orders.queue.queueUrl,
       OrdersDlqUrl: orders.dlq.queueUrl,
       RelayDlqUrl: relayDlq.queueUrl,

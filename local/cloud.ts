@@ -19,7 +19,7 @@ import type { InvokeOptions, InvokeResult } from './invoke/invoke.js';
 import { type LogLine, LogSink } from './logs.js';
 import { DynamoDbForwarder } from './meter/dynamodb-forwarder.js';
 import { MeterService } from './meter/meter-service.js';
-import { meterSqsExchange } from './meter/sqs-meter.js';
+import { meterSnsExchange, meterSqsExchange } from './meter/sqs-meter.js';
 import { UsageMeter, type UsageSnapshot } from './meter/usage.js';
 import { portIsFree } from './ports.js';
 import { type Service, StartupError, startServices } from './service.js';
@@ -92,6 +92,8 @@ export interface CloudInfo {
   readonly endpoints: {
     readonly dynamodb: string;
     readonly sqs: string;
+    /** SNS: the same fauxqs as SQS. */
+    readonly sns: string;
     readonly lambda: string;
     readonly ssm: string;
     /** The usage meter: `GET <meter>/usage` answers a UsageSnapshot. */
@@ -226,7 +228,11 @@ async function startWith(
   const queueDefs = defs.queues();
   const sqs = new SqsService({
     onExchange: (exchange) => meterSqsExchange(meter, exchange),
+    onSnsExchange: (exchange) => meterSnsExchange(meter, exchange),
     queues: queueDefs,
+    // Topic ARNs and subscriptions resolve without runtime values (queue ARNs are by name).
+    topics: defs.topics(),
+    subscriptions: defs.subscriptions(),
     ...(persistDir ? { snapshotFile: path.join(persistDir, 'sqs.json') } : {}),
   });
   const ssm = new SsmService({
@@ -248,6 +254,7 @@ async function startWith(
       AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint(),
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodbEndpoint(),
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_SNS: sqs.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: lambdaApi.endpoint,
       AWS_ENDPOINT_URL_SSM: ssm.endpoint,
     }),
@@ -327,6 +334,7 @@ async function startWith(
     endpoints: {
       dynamodb: dynamodbEndpoint(),
       sqs: sqs.endpoint,
+      sns: sqs.endpoint,
       lambda: lambdaApi.endpoint,
       ssm: ssm.endpoint,
       meter: meterService.endpoint,

@@ -237,7 +237,7 @@ export interface QueueMessage {
 
 /**
  * Throws unless an orders-queue message carries a valid CloudEvent and the message
- * attributes docs/asyncapi.yaml documents (eventType, eventId, correlationId: String),
+ * attributes docs/asyncapi.yaml documents (type, id, correlationid: String),
  * equal to the event's own `type`, `id` and `correlationid`.
  */
 export function assertValidQueueMessage(message: QueueMessage): void {
@@ -245,9 +245,9 @@ export function assertValidQueueMessage(message: QueueMessage): void {
   assertValidCloudEvent(event);
   const e = event as JsonObject;
   const expected: Record<string, unknown> = {
-    eventType: e.type,
-    eventId: e.id,
-    correlationId: e.correlationid,
+    type: e.type,
+    id: e.id,
+    correlationid: e.correlationid,
   };
   const problems = Object.entries(expected).flatMap(([name, value]) => {
     const attribute = message.messageAttributes[name];

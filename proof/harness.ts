@@ -8,7 +8,9 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { type PaymentView, Stores } from '../cli/stores.js';
 import { resolveTarget } from '../cli/target.js';
+import type { CloudEvent } from '../lambdas/shared/events.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
+import { batchEntries, toQueueMessage } from '../lambdas/shared/queue-messages.js';
 import { type LocalCloud, type LogLine, startLocalCloud } from '../local/cloud.js';
 import { assertMatchesOpenApi, assertValidCloudEvent } from './contracts.js';
 import { assemblyFor, E2E_STACKS, type StackOptions } from './stacks.js';
@@ -157,17 +159,14 @@ export async function startE2eCloud(
       return items.filter((item) => item.kind === ItemKind.order).length;
     },
     async sendToOrdersQueue(event, delaySeconds = 0) {
-      const e = event as { id: string; type: string; correlationid: string };
+      // The message the bus delivers with raw delivery: the event and its string attributes.
+      const [entry] = batchEntries([toQueueMessage(event as CloudEvent)]);
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: output('OrdersQueueUrl'),
-          MessageBody: JSON.stringify(event),
+          MessageBody: entry?.MessageBody,
           DelaySeconds: delaySeconds,
-          MessageAttributes: {
-            eventType: { DataType: 'String', StringValue: e.type },
-            eventId: { DataType: 'String', StringValue: e.id },
-            correlationId: { DataType: 'String', StringValue: e.correlationid },
-          },
+          MessageAttributes: entry?.MessageAttributes,
         }),
       );
     },

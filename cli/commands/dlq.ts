@@ -91,8 +91,8 @@ export async function dlqList(
 
 /**
  * `dlq redrive [--queue orders|relay] [--max N] [--from-table]`: the orders DLQ back to the
- * orders queue; the relay DLQ's stream ranges replayed to it (or, with --from-table, the
- * events of the orders still PENDING).
+ * orders queue; the relay DLQ's stream ranges published again to the events topic (or, with
+ * --from-table, the order.placed.v1 events of the orders still PENDING).
  */
 export async function dlqRedrive(
   ctx: CommandContext,
@@ -109,7 +109,7 @@ export async function dlqRedrive(
       emit(ctx.io, ctx.json, done, () => [
         done.method === 'from-table'
           ? `republished ${done.eventsSent} order.placed.v1 event(s) of PENDING orders; removed ${done.moved} record(s) from the relay DLQ`
-          : `replayed ${done.moved} stream range(s) from the relay DLQ: ${done.eventsSent} event(s) sent to the orders queue`,
+          : `replayed ${done.moved} stream range(s) from the relay DLQ: ${done.eventsSent} event(s) published to the events topic`,
       ]);
     } finally {
       relay.close();

@@ -59,6 +59,16 @@ export function metricsOf(outputs: StackOutputs): Metric[] {
         });
       }
     }
+    if (/^\w+TopicArn$/.test(key)) {
+      const topic = value.slice(value.lastIndexOf(':') + 1);
+      metrics.push({
+        namespace: 'AWS/SNS',
+        name: 'NumberOfMessagesPublished',
+        dimension: 'TopicName',
+        value: topic,
+        key: `sns.${topic}.NumberOfMessagesPublished`,
+      });
+    }
     if (/^\w+(Queue|Dlq)Url$/.test(key)) {
       const queue = queueNameOf(value);
       for (const name of [
@@ -190,6 +200,9 @@ export function measuredFromMetrics(
   const get = (key: string) => sums.get(key) ?? 0;
   const functions: MeasuredUsage['functions'] = {};
   const sqs: Record<string, number> = {};
+  // CloudWatch counts published messages, not PublishBatch's 64 KB chunks: each message is
+  // taken as one billed request, an upper bound (up to 10× the bill of small batched events).
+  const sns: Record<string, number> = {};
   const dynamodb: Record<string, { readUnits: number; writeUnits: number }> = {};
   for (const key of sums.keys()) {
     const [service, name] = key.split('.');
@@ -211,6 +224,7 @@ export function measuredFromMetrics(
         'NumberOfEmptyReceives',
       ].reduce((n, metric) => n + get(`sqs.${name}.${metric}`), 0);
     }
+    if (service === 'sns' && name) sns[name] = get(`sns.${name}.NumberOfMessagesPublished`);
     if (service === 'dynamodb') {
       const table = key.slice('dynamodb.'.length, key.lastIndexOf('.'));
       dynamodb[table] = {
@@ -225,6 +239,7 @@ export function measuredFromMetrics(
     functions,
     api: { type: facts.apiType, requests: get('api.Count') },
     sqs,
+    sns,
     dynamodb,
     streamReads: 0,
     ssmRequests: 0,

@@ -31,6 +31,7 @@ export const PRICE_KEYS = [
   'apigateway.http.requests',
   'apigateway.rest.requests',
   'sqs.standard.requests',
+  'sns.standard.publishRequests',
   'dynamodb.onDemand.writeRequestUnits',
   'dynamodb.onDemand.readRequestUnits',
   'dynamodb.storage.gbMonth',
@@ -94,6 +95,8 @@ export interface MeasuredUsage {
   readonly api: { readonly type: 'http' | 'rest'; readonly requests: number };
   /** Billed SQS requests by queue (sends, receives empty or not, deletes, visibility changes). */
   readonly sqs: Record<string, number>;
+  /** Billed SNS publish requests (64 KB chunks of each payload) by topic. */
+  readonly sns: Record<string, number>;
   /** DynamoDB request units by table. */
   readonly dynamodb: Record<string, { readonly readUnits: number; readonly writeUnits: number }>;
   /** The same units by the function that consumed them, when the source can tell. */
@@ -190,6 +193,15 @@ export function priceOrders(usage: MeasuredUsage, prices: PriceTable): OrderCost
       line(prices, 'sqs.standard.requests', {
         service: 'SQS',
         item: `requests to ${queue}`,
+        perOrder: per(requests),
+      }),
+    );
+  }
+  for (const [topic, requests] of Object.entries(usage.sns)) {
+    lines.push(
+      line(prices, 'sns.standard.publishRequests', {
+        service: 'SNS',
+        item: `publish requests to ${topic}`,
         perOrder: per(requests),
       }),
     );

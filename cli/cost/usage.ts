@@ -244,6 +244,7 @@ function measuredFrom(delta: UsageSnapshot, orders: number, facts: StackFacts): 
     functions,
     api: { type: facts.apiType, requests: delta.api.requests },
     sqs,
+    sns: { ...delta.sns.billedRequests },
     dynamodb,
     dynamodbByFunction,
     streamReads: delta.dynamodb.requests.GetRecords ?? 0,

@@ -1,8 +1,11 @@
 /**
  * What the CLI's two dead-letter adapters share (./dead-letters.ts, ./stream-failures.ts): an
- * SQS client of the target, counting, peeking and taking messages, sending them back in the
- * relay's batches (lambdas/shared/queue-messages.ts), and one-line errors.
+ * SQS client of the target, counting, peeking and taking messages, sending them back to a
+ * queue or publishing them to the events topic in the relay's batches
+ * (lambdas/shared/queue-messages.ts), and one-line errors.
  */
+
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -12,7 +15,12 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { batchEntries, type SizedMessage, toBatches } from '../../lambdas/shared/queue-messages.js';
+import {
+  batchEntries,
+  publishEntries,
+  type SizedMessage,
+  toBatches,
+} from '../../lambdas/shared/queue-messages.js';
 import { clientConfig } from '../clients.js';
 import { CliError, callAws } from '../errors.js';
 import type { Target } from '../target.js';
@@ -23,13 +31,14 @@ export interface RedriveResult {
   method: 'message-move-task' | 'receive-and-send' | 'stream-replay' | 'from-table';
   /** The message-move task's handle (AWS runs it in the background). */
   taskHandle?: string;
-  /** For the relay: events sent back to the orders queue. */
+  /** For the relay: events published again to the events topic. */
   eventsSent?: number;
 }
 
 /** What both DLQ adapters share: an SQS client and one-line errors. */
 export abstract class QueueAdapter {
   protected readonly sqs: SQSClient;
+  private sns?: SNSClient;
 
   constructor(protected readonly target: Target) {
     this.sqs = new SQSClient(clientConfig(target, 'sqs'));
@@ -103,6 +112,32 @@ export abstract class QueueAdapter {
     return received.Messages ?? [];
   }
 
+  /** Publishes messages to a topic in PublishBatch batches; a failed entry stops with an error. */
+  protected async publishAll(
+    what: string,
+    topicArn: string,
+    messages: SizedMessage[],
+  ): Promise<void> {
+    this.sns ??= new SNSClient(clientConfig(this.target, 'sns'));
+    const sns = this.sns;
+    for (const batch of toBatches(messages)) {
+      const published = await this.call(what, () =>
+        sns.send(
+          new PublishBatchCommand({
+            TopicArn: topicArn,
+            PublishBatchRequestEntries: publishEntries(batch),
+          }),
+        ),
+      );
+      const failed = published.Failed ?? [];
+      if (failed.length > 0) {
+        throw new CliError(
+          `${what}: ${failed.length} event(s) could not be published (${failed[0]?.Code}: ${failed[0]?.Message ?? ''}); nothing was deleted from the DLQ`,
+        );
+      }
+    }
+  }
+
   protected async sendAll(what: string, queueUrl: string, messages: SizedMessage[]): Promise<void> {
     for (const batch of toBatches(messages)) {
       const sent = await this.call(what, () =>
@@ -150,6 +185,7 @@ export abstract class QueueAdapter {
   /** Releases the SDK's sockets. */
   close(): void {
     this.sqs.destroy();
+    this.sns?.destroy();
   }
 
   protected call<T>(what: string, send: () => Promise<T>): Promise<T> {

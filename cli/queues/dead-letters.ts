@@ -169,9 +169,9 @@ function describe(
   const sent = Number(message.Attributes?.SentTimestamp);
   return {
     messageId: message.MessageId ?? '',
-    eventType: attribute('eventType'),
-    eventId: attribute('eventId'),
-    correlationId: attribute('correlationId'),
+    eventType: attribute('type'),
+    eventId: attribute('id'),
+    correlationId: attribute('correlationid'),
     orderId,
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
     sentAt: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : null,

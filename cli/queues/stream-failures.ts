@@ -41,14 +41,14 @@ const MAX_EMPTY_PAGES = 20;
 /** Reads and replays the relay DLQ (the stream source's on-failure records) of a target. */
 export class StreamFailures extends QueueAdapter {
   private readonly dlqUrl: string;
-  private readonly queueUrl: string;
+  private readonly topicArn: string;
   private readonly streams: DynamoDBStreamsClient;
   private readonly db: DynamoDBDocumentClient;
 
   constructor(target: Target) {
     super(target);
     this.dlqUrl = this.output('RelayDlqUrl');
-    this.queueUrl = this.output('OrdersQueueUrl');
+    this.topicArn = this.output('OrderEventsTopicArn');
     this.streams = new DynamoDBStreamsClient(clientConfig(target, 'dynamodb'));
     this.db = documentClient(target);
   }
@@ -61,8 +61,8 @@ export class StreamFailures extends QueueAdapter {
   }
 
   /**
-   * Replays every on-failure record: the events of its stream range go to the orders queue as
-   * the relay sends them, then the record is deleted. With `fromTable`, the order.placed.v1
+   * Replays every on-failure record: the events of its stream range are published to the
+   * events topic as the relay publishes them, then the record is deleted. With `fromTable`, the order.placed.v1
    * events of all PENDING orders are republished instead, and every record deleted.
    */
   async replay(options: { fromTable?: boolean } = {}): Promise<RedriveResult> {
@@ -70,7 +70,7 @@ export class StreamFailures extends QueueAdapter {
     let eventsSent = 0;
     if (options.fromTable) {
       const events = await this.pendingOrderEvents();
-      await this.sendAll('dlq redrive', this.queueUrl, events.map(toQueueMessage));
+      await this.publishAll('dlq redrive', this.topicArn, events.map(toQueueMessage));
       eventsSent = events.length;
     }
     for (;;) {
@@ -80,7 +80,7 @@ export class StreamFailures extends QueueAdapter {
         try {
           if (!options.fromTable) {
             const events = await this.eventsOf(message);
-            await this.sendAll('dlq redrive', this.queueUrl, events.map(toQueueMessage));
+            await this.publishAll('dlq redrive', this.topicArn, events.map(toQueueMessage));
             eventsSent += events.length;
           }
           await this.delete('dlq redrive', this.dlqUrl, message);

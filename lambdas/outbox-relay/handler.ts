@@ -1,11 +1,13 @@
 /**
- * outbox-relay λ: the orders table's stream (filtered by the stack to inserted EVENT items)
- * → the orders queue. A record whose message was not accepted is a batch item failure, retried
- * by the event source mapping (bisected, then sent to the on-failure destination).
+ * outbox-relay λ: a table's stream (filtered by the stack to inserted EVENT items) → the
+ * events topic, which fans each event out to the queues whose subscription's filter takes its
+ * type. Generic: it relays the outbox of any table whose stream the stack gives it. A record
+ * whose message was not accepted is a batch item failure, retried by the event source mapping
+ * (bisected, then sent to the on-failure destination).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { requireEnv } from '../shared/config.js';
@@ -14,14 +16,13 @@ import { asCloudEvent } from '../shared/events.js';
 import { logger, recordLogger } from '../shared/powertools.js';
 import { toQueueMessage } from '../shared/queue-messages.js';
 import { NotAnEventError, SendFailedError } from './errors.js';
-import { BatchingSender, SqsMessagePublisher } from './publisher.js';
+import { BatchingSender, SnsMessagePublisher } from './publisher.js';
 
-const config = { queueUrl: requireEnv(ENV.ordersQueueUrl) };
-// The endpoint is the one the environment resolves (never the queue URL's host), so the same
-// code talks to SQS in AWS and to whatever AWS_ENDPOINT_URL_SQS names elsewhere.
-// cacheMiddleware: the command's middleware stack is resolved once, not on every send.
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true });
-const sender = new BatchingSender(new SqsMessagePublisher(sqs, config.queueUrl));
+const config = { topicArn: requireEnv(ENV.eventsTopicArn) };
+// The endpoint is the one the environment resolves: SNS in AWS, whatever AWS_ENDPOINT_URL_SNS
+// names elsewhere. cacheMiddleware: the command's middleware stack is resolved once.
+const sns = new SNSClient({ cacheMiddleware: true });
+const sender = new BatchingSender(new SnsMessagePublisher(sns, config.topicArn));
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 async function relayRecord(record: DynamoDBRecord): Promise<void> {

@@ -1,33 +1,34 @@
 /**
- * Sending queue messages: a port, its SQS adapter (SendMessageBatch, every `Failed` entry
- * checked), and a batcher that lets record-by-record processing still send in batches.
+ * Publishing event messages: a port, its SNS adapter (PublishBatch to the events topic, every
+ * `Failed` entry checked), and a batcher that lets record-by-record processing still publish
+ * in batches.
  */
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { batchEntries, type QueueMessage, toBatches } from '../shared/queue-messages.js';
+import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { publishEntries, type QueueMessage, toBatches } from '../shared/queue-messages.js';
 import { SendFailedError } from './errors.js';
 
 /** The outcome of one message of a batch: sent, or the error that refused it. */
 export type SendOutcome = { ok: true; messageId: string } | { ok: false; error: SendFailedError };
 
-/** Sends batches of messages to the orders queue. */
+/** Publishes batches of event messages to the bus. */
 export interface MessagePublisher {
   /** Sends ≤10 messages in one call; one outcome per message, in order. Never throws. */
   sendBatch(messages: readonly QueueMessage[]): Promise<SendOutcome[]>;
 }
 
-/** The MessagePublisher on SQS SendMessageBatch. */
-export class SqsMessagePublisher implements MessagePublisher {
+/** The MessagePublisher on SNS PublishBatch. */
+export class SnsMessagePublisher implements MessagePublisher {
   constructor(
-    private readonly sqs: SQSClient,
-    private readonly queueUrl: string,
+    private readonly sns: SNSClient,
+    private readonly topicArn: string,
   ) {}
 
   async sendBatch(messages: readonly QueueMessage[]): Promise<SendOutcome[]> {
-    const entries = batchEntries(messages);
+    const entries = publishEntries(messages);
     const ids = entries.map((entry) => entry.Id);
     try {
-      const result = await this.sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+      const result = await this.sns.send(
+        new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: entries }),
       );
       const sent = new Map(
         (result.Successful ?? []).map((entry) => [entry.Id, entry.MessageId ?? '']),
@@ -42,7 +43,7 @@ export class SqsMessagePublisher implements MessagePublisher {
           error: new SendFailedError(
             entry
               ? `entry failed: ${entry.Code}: ${entry.Message ?? ''}`
-              : 'entry missing from the SendMessageBatch answer',
+              : 'entry missing from the PublishBatch answer',
             entry?.Code ?? 'MissingEntry',
             entry?.SenderFault ?? false,
           ),
@@ -50,7 +51,7 @@ export class SqsMessagePublisher implements MessagePublisher {
       });
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
-      const failure = new SendFailedError(`SendMessageBatch failed: ${name}`, name, false, {
+      const failure = new SendFailedError(`PublishBatch failed: ${name}`, name, false, {
         cause: error,
       });
       return messages.map(() => ({ ok: false, error: failure }));

@@ -9,6 +9,8 @@ export const ENV = {
   inventoryTable: 'INVENTORY_TABLE_NAME',
   paymentsTable: 'PAYMENTS_TABLE_NAME',
   ordersQueueUrl: 'ORDERS_QUEUE_URL',
+  /** ARN of the SNS topic of the saga's events, which the outbox relay publishes to. */
+  eventsTopicArn: 'EVENTS_TOPIC_ARN',
   inventoryFunction: 'INVENTORY_FUNCTION_NAME',
   paymentFunction: 'PAYMENT_FUNCTION_NAME',
   /** The orders queue's redrive maxReceiveCount: the worker's last allowed attempt. */

@@ -1,14 +1,23 @@
 /**
- * How an outbox event travels as an SQS message, free of I/O: the message of an event (body =
- * the CloudEvent, attributes = its type, id and correlation ID), batches SendMessageBatch
- * accepts, and their entries. The relay sends them; `mini-ec dlq redrive` sends the same.
+ * How an outbox event travels on the bus and its queues, free of I/O: the message of an event
+ * (body = the CloudEvent, attributes = its `type`, `id` and `correlationid`, named as the
+ * CloudEvent's own attributes; subscriptions filter on `type`, and raw delivery hands them to
+ * each queue as SQS message attributes), batches that SNS PublishBatch and SQS
+ * SendMessageBatch accept, and their entries. The relay publishes them; `mini-ec dlq redrive`
+ * publishes and sends the same.
  */
 import type { CloudEvent } from './events.js';
 
-/** SendMessageBatch takes at most 10 entries… */
+/** The message attribute that subscriptions' filter policies select events by. */
+export const EVENT_TYPE_ATTRIBUTE = 'type';
+
+/** PublishBatch and SendMessageBatch take at most 10 entries… */
 const MAX_BATCH_ENTRIES = 10;
-/** …and at most 1 MiB in all (the SQS message size limit since 2025). */
-export const MAX_BATCH_BYTES = 1024 * 1024;
+/**
+ * …and at most 256 KiB in all: SNS's limit for a message and a batch (SQS takes 1 MiB since
+ * 2025, but what the bus cannot carry no queue gets).
+ */
+export const MAX_BATCH_BYTES = 256 * 1024;
 
 /** Any SQS message with string attributes: what batching needs to know of it. */
 export interface SizedMessage {
@@ -16,21 +25,21 @@ export interface SizedMessage {
   attributes: Readonly<Record<string, string>>;
 }
 
-/** A message for the orders queue. */
+/** The message of an event, on the bus and in the queues. */
 export interface QueueMessage {
   body: string;
-  attributes: { eventType: string; eventId: string; correlationId: string };
+  attributes: { [EVENT_TYPE_ATTRIBUTE]: string; id: string; correlationid: string };
 }
 
-/** The queue message of an event. */
+/** The message of an event. */
 export function toQueueMessage(event: CloudEvent): QueueMessage {
   return {
     body: JSON.stringify(event),
-    attributes: { eventType: event.type, eventId: event.id, correlationId: event.correlationid },
+    attributes: { type: event.type, id: event.id, correlationid: event.correlationid },
   };
 }
 
-/** Bytes SQS counts for a message: body plus attribute names, types and values. */
+/** Bytes SNS and SQS count for a message: body plus attribute names, types and values. */
 function messageBytes(message: SizedMessage): number {
   let bytes = Buffer.byteLength(message.body, 'utf8');
   for (const [name, value] of Object.entries(message.attributes)) {
@@ -64,16 +73,30 @@ export function toBatches<T extends SizedMessage>(messages: readonly T[]): T[][]
   return batches;
 }
 
+/** String message attributes as SNS and SQS take them. */
+function stringAttributes(attributes: Readonly<Record<string, string>>) {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [
+      name,
+      { DataType: 'String', StringValue: value },
+    ]),
+  );
+}
+
 /** The SendMessageBatch entries of a batch: ids m0, m1, … in order, string attributes. */
 export function batchEntries(messages: readonly SizedMessage[]) {
   return messages.map((message, i) => ({
     Id: `m${i}`,
     MessageBody: message.body,
-    MessageAttributes: Object.fromEntries(
-      Object.entries(message.attributes).map(([name, value]) => [
-        name,
-        { DataType: 'String', StringValue: value },
-      ]),
-    ),
+    MessageAttributes: stringAttributes(message.attributes),
+  }));
+}
+
+/** The PublishBatch entries of a batch: ids m0, m1, … in order, string attributes. */
+export function publishEntries(messages: readonly SizedMessage[]) {
+  return messages.map((message, i) => ({
+    Id: `m${i}`,
+    Message: message.body,
+    MessageAttributes: stringAttributes(message.attributes),
   }));
 }

@@ -1,5 +1,5 @@
 /**
- * worker λ: the orders queue (filtered by the stack to order.placed.v1) → the order saga.
+ * worker λ: the orders queue (subscribed to the events topic for order.placed.v1) → the order saga.
  * A repeated delivery of an event is harmless without a record of its own (the saga's writes
  * and the participants are idempotent per order; see ./saga.ts); a record that failed is a
  * batch item failure whose next attempt is delayed by exponential backoff with jitter.

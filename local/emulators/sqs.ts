@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SqsExchange } from '../meter/sqs-meter.js';
+import type { SnsExchange, SqsExchange } from '../meter/sqs-meter.js';
 import { freePort } from '../ports.js';
 import type { Service } from '../service.js';
-import type { QueueDef } from '../template/stack.js';
+import type { QueueDef, SubscriptionDef, TopicDef } from '../template/stack.js';
 import { LOCAL_REGION_CONFIG, localCredentials } from './credentials.js';
 import { type EmbeddedFauxqs, startEmbeddedFauxqs } from './fauxqs.js';
 
@@ -21,12 +21,17 @@ const ATTRIBUTES = [
 /** Options of the SQS service. */
 export interface SqsOptions {
   readonly queues: readonly QueueDef[];
+  /** The template's topics and their queue subscriptions (SNS, served by the same fauxqs). */
+  readonly topics?: readonly TopicDef[];
+  readonly subscriptions?: readonly SubscriptionDef[];
   /** Where queued messages are saved on stop and restored from on start (`--persist`). */
   readonly snapshotFile?: string;
   /** Called with each created queue's URL. */
   readonly onQueue?: (logicalId: string, url: string) => void;
   /** Called with every SQS request fauxqs answers (the meter). */
   readonly onExchange?: (exchange: SqsExchange) => void;
+  /** Called with every SNS request fauxqs answers, with the deliveries it made (the meter). */
+  readonly onSnsExchange?: (exchange: SnsExchange) => void;
 }
 
 interface SavedMessage {
@@ -41,7 +46,8 @@ interface SavedMessage {
 
 /**
  * fauxqs on a free port with every queue of the template (dead-letter queues first, with
- * their redrive policies): real visibility timeouts, receive counts and redrive. fauxqs
+ * their redrive policies): real visibility timeouts, receive counts and redrive; and the
+ * template's SNS topics with their queue subscriptions (filter policies, raw delivery). fauxqs
  * keeps nothing on disk, so with a snapshot file the messages are saved on stop and sent
  * again on start (their receive counts start over).
  */
@@ -56,7 +62,11 @@ export class SqsService implements Service {
 
   async start(): Promise<void> {
     const port = await freePort();
-    this.server = await startEmbeddedFauxqs(port, this.options.onExchange);
+    this.server = await startEmbeddedFauxqs(
+      port,
+      this.options.onExchange,
+      this.options.onSnsExchange,
+    );
     this.endpoint = this.server.endpoint;
     this.client = new SQSClient({
       endpoint: this.endpoint,
@@ -78,6 +88,13 @@ export class SqsService implements Service {
       this.urls.set(queue.logicalId, url);
       this.options.onQueue?.(queue.logicalId, url);
     }
+    for (const topic of this.options.topics ?? []) {
+      const arn = this.server.createTopic(topic.name);
+      if (arn !== topic.arn)
+        throw new Error(`fauxqs named topic ${topic.logicalId} ${arn}, the template ${topic.arn}`);
+    }
+    for (const subscription of this.options.subscriptions ?? [])
+      this.server.subscribe(subscription.topicArn, subscription.queueArn, subscription.attributes);
     await this.restore();
   }
 

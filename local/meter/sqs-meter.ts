@@ -8,6 +8,42 @@ export interface SqsExchange {
   readonly statusCode: number;
 }
 
+/**
+ * An SNS request as fauxqs answered it: the action, the topic's name, each published message's
+ * bytes (message and attributes) and the queues each was delivered to.
+ */
+export interface SnsExchange {
+  readonly action: string;
+  readonly topic?: string;
+  readonly messages: readonly { readonly bytes: number; readonly deliveredTo: readonly string[] }[];
+  readonly statusCode: number;
+}
+
+/** SNS bills a publish by its payload's 64 KB chunks (a PublishBatch's payload is all its entries). */
+const SNS_BILLING_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Counts one SNS exchange: the request, its billed publish requests, and each delivery to a
+ * subscribed queue as an SQS message sent to it (SQS counts what SNS sends; SNS does not
+ * charge for deliveries to SQS).
+ */
+export function meterSnsExchange(meter: UsageMeter, exchange: SnsExchange): void {
+  const failed = exchange.statusCode >= 400;
+  const published = failed ? [] : exchange.messages;
+  const bytes = published.reduce((n, m) => n + m.bytes, 0);
+  const billed = Math.max(1, Math.ceil(bytes / SNS_BILLING_CHUNK_BYTES));
+  meter.snsRequest(exchange.action, exchange.topic, failed, {
+    published: published.length,
+    billedRequests: billed,
+  });
+  for (const message of published)
+    for (const queue of message.deliveredTo)
+      meter.sqsRequest(SNS_DELIVERY, queue, false, { sent: 1 });
+}
+
+/** How an SNS delivery to a queue shows among the SQS requests. */
+export const SNS_DELIVERY = 'SendMessage (SNS delivery)';
+
 interface SqsBody {
   QueueUrl?: string;
   Entries?: unknown[];

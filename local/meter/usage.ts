@@ -53,6 +53,12 @@ export interface UsageSnapshot {
     readonly capacity: Record<string, Record<string, CapacityUnits>>;
   };
   readonly sqs: ServiceUsage & { readonly messages: SqsMessages };
+  /** SNS requests by action and topic, the messages published and the requests SNS bills. */
+  readonly sns: ServiceUsage & {
+    readonly published: number;
+    /** Publish requests as SNS bills them (64 KB chunks of each payload), by topic. */
+    readonly billedRequests: Record<string, number>;
+  };
   /** Lambda usage by function name. */
   readonly lambda: Record<string, FunctionUsage>;
   /** Requests the HTTP API served. */
@@ -112,12 +118,15 @@ function sortedObject(counts: Counts): Record<string, number> {
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
-/** Counts the requests the local cloud's DynamoDB and SQS answer. */
+/** Counts the requests the local cloud's DynamoDB, SQS and SNS answer. */
 export class UsageMeter {
   private readonly since = new Date().toISOString();
   private readonly dynamodb = new ServiceCounter(false);
   private readonly sqs = new ServiceCounter(true);
   private readonly messages = { sent: 0, received: 0, deleted: 0, emptyReceives: 0 };
+  private readonly sns = new ServiceCounter(true);
+  private snsPublished = 0;
+  private readonly snsBilled: Counts = new Map();
   private readonly inits = new Map<string, number[]>();
   private readonly capacity = new Map<
     string,
@@ -209,6 +218,18 @@ export class UsageMeter {
     }
   }
 
+  /** One SNS request, with the messages it published and the publish requests SNS bills. */
+  snsRequest(
+    action: string,
+    topic: string | undefined,
+    failed: boolean,
+    counted: { published: number; billedRequests: number },
+  ): void {
+    this.sns.count(action, topic ? [topic] : [], failed);
+    this.snsPublished += counted.published;
+    if (topic && counted.published > 0) add(this.snsBilled, topic, counted.billedRequests);
+  }
+
   /** The counts so far. */
   snapshot(): UsageSnapshot {
     return {
@@ -223,6 +244,11 @@ export class UsageMeter {
         ),
       },
       sqs: { ...this.sqs.toJSON(), messages: { ...this.messages } },
+      sns: {
+        ...this.sns.toJSON(),
+        published: this.snsPublished,
+        billedRequests: sortedObject(this.snsBilled),
+      },
       lambda: Object.fromEntries([...this.functions].map(([fn, usage]) => [fn, { ...usage }])),
       api: { requests: this.apiRequests },
       ssm: sortedObject(this.ssm),
@@ -314,6 +340,11 @@ export function usageBetween(before: UsageSnapshot, after: UsageSnapshot): Usage
         deleted: m.deleted - b.deleted,
         emptyReceives: m.emptyReceives - b.emptyReceives,
       },
+    },
+    sns: {
+      ...diffService(after.sns, before.sns),
+      published: after.sns.published - before.sns.published,
+      billedRequests: diffCounts(after.sns.billedRequests, before.sns.billedRequests),
     },
     initDurationsMs: Object.fromEntries(
       Object.entries(after.initDurationsMs).map(([fn, v]) => [

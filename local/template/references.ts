@@ -60,7 +60,9 @@ export class StackReferences implements ResourceLookup {
             ? props.FunctionName
             : resource?.Type === 'AWS::SSM::Parameter'
               ? props.Name
-              : undefined;
+              : resource?.Type === 'AWS::SNS::Topic'
+                ? props.TopicName
+                : undefined;
     if (explicit !== undefined) {
       const resolved = this.resolve(explicit, `${logicalId}.name`);
       if (typeof resolved === 'string') return resolved;
@@ -83,6 +85,8 @@ export class StackReferences implements ResourceLookup {
     switch (resource.Type) {
       case 'AWS::SQS::Queue':
         return this.queueUrl(logicalId);
+      case 'AWS::SNS::Topic':
+        return this.getAtt(logicalId, 'TopicArn');
       case 'AWS::ApiGatewayV2::Api':
       case 'AWS::ApiGateway::RestApi':
         return this.apiId(logicalId);
@@ -108,6 +112,10 @@ export class StackReferences implements ResourceLookup {
         if (attribute === 'Arn') return arn('sqs', name);
         if (attribute === 'QueueName') return name;
         if (attribute === 'QueueUrl') return this.queueUrl(logicalId);
+        break;
+      case 'AWS::SNS::Topic':
+        if (attribute === 'TopicArn') return arn('sns', name);
+        if (attribute === 'TopicName') return name;
         break;
       case 'AWS::Lambda::Function':
         if (attribute === 'Arn') return arn('lambda', `function:${name}`);

@@ -25,6 +25,23 @@ export interface QueueDef {
   readonly deadLetterLogicalId?: string;
 }
 
+/** An SNS topic to create locally. */
+export interface TopicDef {
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+}
+
+/** A subscription of a queue to a topic, with its resolved attributes (filter policy, raw delivery). */
+export interface SubscriptionDef {
+  readonly logicalId: string;
+  readonly topicArn: string;
+  /** The subscribed queue's ARN. */
+  readonly queueArn: string;
+  /** RawMessageDelivery, FilterPolicy (JSON), FilterPolicyScope, as SNS's attributes. */
+  readonly attributes: Record<string, string>;
+}
+
 /** A Lambda function to run from its bundled asset. */
 export interface FunctionDef {
   readonly logicalId: string;
@@ -125,6 +142,41 @@ export class StackTemplate extends StackReferences {
       ...queues.filter((q) => dlqs.has(q.logicalId)),
       ...queues.filter((q) => !dlqs.has(q.logicalId)),
     ];
+  }
+
+  /** The stack's SNS topics. */
+  topics(): TopicDef[] {
+    return this.resourcesOf('AWS::SNS::Topic').map(([logicalId]) => ({
+      logicalId,
+      name: this.physicalName(logicalId),
+      arn: String(this.ref(logicalId)),
+    }));
+  }
+
+  /** The stack's SQS subscriptions to its topics (other protocols have nothing to run here). */
+  subscriptions(): SubscriptionDef[] {
+    return this.resourcesOf('AWS::SNS::Subscription').flatMap(([logicalId, r]) => {
+      const props = this.resolve(r.Properties ?? {}, logicalId) as Record<string, unknown>;
+      if (props.Protocol !== 'sqs') return [];
+      const attributes: Record<string, string> = {};
+      if (props.RawMessageDelivery !== undefined)
+        attributes.RawMessageDelivery = String(props.RawMessageDelivery);
+      if (props.FilterPolicy !== undefined)
+        attributes.FilterPolicy =
+          typeof props.FilterPolicy === 'string'
+            ? props.FilterPolicy
+            : JSON.stringify(props.FilterPolicy);
+      if (typeof props.FilterPolicyScope === 'string')
+        attributes.FilterPolicyScope = props.FilterPolicyScope;
+      return [
+        {
+          logicalId,
+          topicArn: String(props.TopicArn),
+          queueArn: String(props.Endpoint),
+          attributes,
+        },
+      ];
+    });
   }
 
   /** The stack's functions, their environment resolved (call once the emulators run). */

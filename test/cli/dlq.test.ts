@@ -39,9 +39,9 @@ const placed = (n: number) => ({
   data: { orderId: `o-${n}`, items: [{ sku: 'coffee', qty: 1 }], total: 500, currency: 'JPY' },
 });
 const attributes = (e: ReturnType<typeof placed>) => ({
-  eventType: { DataType: 'String', StringValue: e.type },
-  eventId: { DataType: 'String', StringValue: e.id },
-  correlationId: { DataType: 'String', StringValue: e.correlationid },
+  type: { DataType: 'String', StringValue: e.type },
+  id: { DataType: 'String', StringValue: e.id },
+  correlationid: { DataType: 'String', StringValue: e.correlationid },
 });
 
 describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator', () => {
@@ -76,6 +76,17 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
     queues.ordersDlq = server.createQueue('cli-orders-dlq', {}).queueUrl;
     queues.relayDlq = server.createQueue('cli-relay-dlq', {}).queueUrl;
     queues.orders = server.createQueue('cli-orders', {}).queueUrl;
+    // The events topic, with the orders queue subscribed as the stack subscribes it.
+    const { topicArn } = server.createTopic('cli-order-events', { region: 'us-east-1' });
+    server.subscribe({
+      topic: 'cli-order-events',
+      queue: 'cli-orders',
+      region: 'us-east-1',
+      attributes: {
+        RawMessageDelivery: 'true',
+        FilterPolicy: JSON.stringify({ type: ['order.placed.v1'] }),
+      },
+    });
     dir = mkdtempSync(join(tmpdir(), 'mini-ec-dlq-'));
     cloudFile = join(dir, 'cloud.json');
     writeFileSync(
@@ -83,13 +94,14 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
       JSON.stringify({
         apiUrl: 'http://127.0.0.1:9',
         region: 'us-east-1',
-        endpoints: { sqs: endpoint, dynamodb: dynamo.endpoint },
+        endpoints: { sqs: endpoint, sns: endpoint, dynamodb: dynamo.endpoint },
         credentials,
         outputs: {
           ApiUrl: 'http://127.0.0.1:9',
           OrdersTableName: table,
           InventoryTableName: 'i',
           PaymentsTableName: 'p',
+          OrderEventsTopicArn: topicArn,
           OrdersQueueUrl: queues.orders,
           OrdersDlqUrl: queues.ordersDlq,
           RelayDlqUrl: queues.relayDlq,
@@ -305,7 +317,7 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
     expect(await drain(queues.ordersDlq)).toEqual([]);
   });
 
-  it('replays a stream failure: exactly the EVENT inserts of its range go to the orders queue as the relay sends them', async () => {
+  it('replays a stream failure: exactly the EVENT inserts of its range are published to the events topic as the relay publishes them, and reach the orders queue', async () => {
     const before = (await streamRecords()).records.length;
     const e21 = await putOrder(21);
     const e22 = await putOrder(22);

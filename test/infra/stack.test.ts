@@ -241,7 +241,7 @@ describe('MiniEc stack', () => {
     });
   });
 
-  it('feeds the worker order.placed.v1 messages in batches of at most 10 with partial failures and a concurrency cap', () => {
+  it('feeds the worker the orders queue in batches of at most 10 with partial failures and a concurrency cap, unfiltered (the subscription filters)', () => {
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
       Properties: {
         EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersQueue'), 'Arn'] },
@@ -252,10 +252,73 @@ describe('MiniEc stack', () => {
     expect(mapping?.Properties).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 5 },
-      FilterCriteria: {
-        Filters: [{ Pattern: JSON.stringify({ body: { type: ['order.placed.v1'] } }) }],
+    });
+    expect(mapping?.Properties.FilterCriteria).toBeUndefined();
+  });
+
+  it('publishes every event to one TLS-only, encrypted SNS topic; the orders queue takes order.placed.v1 alone, raw', () => {
+    const topics = template.findResources('AWS::SNS::Topic');
+    expect(Object.keys(topics)).toHaveLength(1);
+    const [topicId, topic] = Object.entries(topics)[0] as [string, Resource];
+    expect(JSON.stringify(topic.Properties.KmsMasterKeyId)).toMatch(/:alias\/aws\/sns"\]\]\}$/);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
       },
     });
+    const subscriptions = Object.values(
+      template.findResources('AWS::SNS::Subscription'),
+    ) as Resource[];
+    expect(subscriptions).toHaveLength(1);
+    expect(subscriptions[0]?.Properties).toMatchObject({
+      Protocol: 'sqs',
+      TopicArn: { Ref: topicId },
+      Endpoint: { 'Fn::GetAtt': [expect.stringMatching(/^OrdersQueue/), 'Arn'] },
+      RawMessageDelivery: true,
+      FilterPolicy: { type: ['order.placed.v1'] },
+    });
+    // The queue lets this topic, and only it, send.
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: topicId } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets the relay publish to the topic and send to nothing else', () => {
+    const [relayId, relayFn] = functionByService(template, 'outbox-relay');
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    expect(relayFn.Properties.Environment).toMatchObject({
+      Variables: { EVENTS_TOPIC_ARN: { Ref: topicId } },
+    });
+    const relayPolicies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes(relayId.replace(/Function.*/, '')),
+    ) as Resource[];
+    const statements = relayPolicies.flatMap(
+      (p) =>
+        (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] })
+          .Statement,
+    );
+    const touching = (service: string) =>
+      statements.filter((s) => [s.Action].flat().some((a) => String(a).startsWith(service)));
+    expect(touching('sns:').map((s) => [[s.Action].flat(), s.Resource])).toEqual([
+      [['sns:Publish'], { Ref: topicId }],
+    ]);
+    // SQS: only the on-failure destination of its stream source, never the orders queue.
+    expect(touching('sqs:').map((s) => JSON.stringify(s.Resource))).toEqual([
+      expect.stringMatching(/RelayDlq/),
+    ]);
   });
 
   it('serves the three routes, and $default so any other request gets the function’s problem, on an HTTP API whose stage is throttled and access-logged', () => {

@@ -1,7 +1,8 @@
 /**
- * The outbox relay on real stream records (DynamoDB Local's stream of an orders table) and a
- * real queue (fauxqs): every event reaches the queue with its attributes, and every record
- * whose message was refused is reported as a batch item failure while the others are sent.
+ * The outbox relay on real stream records (DynamoDB Local's stream of an orders table), a real
+ * topic and a queue subscribed to it with raw delivery (fauxqs): every event reaches the queue
+ * with its attributes, a filter policy on `type` selects events, and every record whose
+ * message was refused is reported as a batch item failure while the others are published.
  */
 
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
@@ -30,6 +31,7 @@ let sqs: LocalSqs;
 let ordersTable: string;
 let streamArn: string;
 let queueUrl: string;
+let topicArn: string;
 let relay: RelayHandler;
 let streams: DynamoDBStreamsClient;
 let sqsClient: SQSClient;
@@ -40,8 +42,10 @@ beforeAll(async () => {
   ordersTable = await dynamo.createTable('orders', { stream: 'NEW_IMAGE' });
   const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: ordersTable }));
   streamArn = Table?.LatestStreamArn ?? '';
-  queueUrl = sqs.createQueue('orders').queueUrl;
-  process.env.ORDERS_QUEUE_URL = queueUrl;
+  const queue = sqs.createQueue('events');
+  queueUrl = queue.queueUrl;
+  topicArn = sqs.createTopic('events', queue.queueName);
+  process.env.EVENTS_TOPIC_ARN = topicArn;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   relay = ((await import('../../lambdas/outbox-relay/handler.js')) as { handler: RelayHandler })
     .handler;
@@ -56,16 +60,17 @@ afterAll(async () => {
 
 let counter = 0;
 /** Writes event items the way the api and the worker do; returns their CloudEvents. */
-async function writeEvents(count: number) {
+async function writeEvents(count: number, types: readonly string[] = []) {
   const events = [];
   for (let i = 0; i < count; i++) {
+    const type = types[i] ?? 'order.placed.v1';
     counter += 1;
     const orderId = `01RELAYTEST${String(counter).padStart(15, '0')}`;
     const event = {
       specversion: '1.0',
       id: `evt-${counter}`,
       source: 'mini-ec/api',
-      type: 'order.placed.v1',
+      type,
       subject: orderId,
       time: new Date().toISOString(),
       datacontenttype: 'application/json',
@@ -83,7 +88,7 @@ async function writeEvents(count: number) {
         TableName: ordersTable,
         Item: {
           pk: `ORDER#${orderId}`,
-          sk: 'EVENT#order.placed.v1',
+          sk: `EVENT#${type}`,
           kind: 'EVENT',
           type: event.type,
           time: event.time,
@@ -144,7 +149,7 @@ async function drainQueue(url: string, expected: number) {
 }
 
 describe('outbox relay', () => {
-  it('sends every new event of the stream to the queue, body = CloudEvent, with type, id and correlation ID attributes', async () => {
+  it('publishes every new event of the stream; the subscribed queue gets body = CloudEvent, with type, id and correlationid attributes', async () => {
     const events = await writeEvents(12);
     const records = await newStreamRecords();
 
@@ -158,9 +163,9 @@ describe('outbox relay', () => {
     );
     for (const message of messages) {
       const body = JSON.parse(message.Body ?? '{}');
-      expect(message.MessageAttributes?.eventType?.StringValue).toBe(body.type);
-      expect(message.MessageAttributes?.eventId?.StringValue).toBe(body.id);
-      expect(message.MessageAttributes?.correlationId?.StringValue).toBe(body.correlationid);
+      expect(message.MessageAttributes?.type?.StringValue).toBe(body.type);
+      expect(message.MessageAttributes?.id?.StringValue).toBe(body.id);
+      expect(message.MessageAttributes?.correlationid?.StringValue).toBe(body.correlationid);
       assertValidQueueMessage({
         body: message.Body ?? '',
         messageAttributes: message.MessageAttributes ?? {},
@@ -210,13 +215,38 @@ describe('outbox relay', () => {
     ]);
   });
 
-  it('reports every record when the queue does not exist', async () => {
+  it('delivers to a subscribed queue only the types its filter policy takes', async () => {
+    const placedOnly = sqs.createQueue('placed-only');
+    const filtered = sqs.createTopic('filtered', placedOnly.queueName, {
+      type: ['order.confirmed.v1'],
+    });
     vi.resetModules();
-    process.env.ORDERS_QUEUE_URL = `${queueUrl}-missing`;
+    process.env.EVENTS_TOPIC_ARN = filtered;
+    const filteringRelay = (
+      (await import('../../lambdas/outbox-relay/handler.js')) as { handler: RelayHandler }
+    ).handler;
+    process.env.EVENTS_TOPIC_ARN = topicArn;
+    const events = await writeEvents(3, [
+      'order.placed.v1',
+      'order.confirmed.v1',
+      'order.placed.v1',
+    ]);
+    const records = await newStreamRecords();
+
+    const answer = await filteringRelay({ Records: records }, lambdaContext('outbox-relay'));
+    const messages = await drainQueue(placedOnly.queueUrl, 3);
+
+    expect(answer.batchItemFailures).toEqual([]);
+    expect(messages.map((m) => JSON.parse(m.Body ?? '{}').id)).toEqual([events[1]?.id]);
+  });
+
+  it('reports every record when the topic does not exist', async () => {
+    vi.resetModules();
+    process.env.EVENTS_TOPIC_ARN = `${topicArn}-missing`;
     const brokenRelay = (
       (await import('../../lambdas/outbox-relay/handler.js')) as { handler: RelayHandler }
     ).handler;
-    process.env.ORDERS_QUEUE_URL = queueUrl;
+    process.env.EVENTS_TOPIC_ARN = topicArn;
     await writeEvents(3);
     const records = await newStreamRecords();
 

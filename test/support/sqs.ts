@@ -1,6 +1,6 @@
 /**
- * A throwaway SQS emulator (fauxqs) per test file on a free port. Points the SDK at it through
- * AWS_ENDPOINT_URL_SQS, exactly as the local cloud does.
+ * A throwaway SQS and SNS emulator (fauxqs) per test file on a free port. Points the SDK at it
+ * through AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SNS, exactly as the local cloud does.
  */
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { useLocalAwsEnvironment } from './ddb.js';
@@ -14,6 +14,11 @@ export interface LocalSqs {
     prefix: string,
     attributes?: Record<string, string>,
   ): { queueUrl: string; queueName: string };
+  /**
+   * Creates a topic with a unique name, subscribes the queue to it with raw message delivery
+   * and, if given, a filter policy; returns the topic's ARN.
+   */
+  createTopic(prefix: string, queueName: string, filterPolicy?: object): string;
   stop(): Promise<void>;
 }
 
@@ -23,6 +28,7 @@ export async function startLocalSqs(): Promise<LocalSqs> {
   const server = await startFauxqs({ port: 0, logger: false });
   const endpoint = server.address;
   process.env.AWS_ENDPOINT_URL_SQS = endpoint;
+  process.env.AWS_ENDPOINT_URL_SNS = endpoint;
   let counter = 0;
   return {
     server,
@@ -34,6 +40,21 @@ export async function startLocalSqs(): Promise<LocalSqs> {
         ...(attributes ? { attributes } : {}),
       });
       return { queueUrl, queueName };
+    },
+    createTopic: (prefix, queueName, filterPolicy) => {
+      counter += 1;
+      const name = `${prefix}-${process.pid}-${counter}`;
+      const { topicArn } = server.createTopic(name, { region: 'us-east-1' });
+      server.subscribe({
+        topic: name,
+        queue: queueName,
+        region: 'us-east-1',
+        attributes: {
+          RawMessageDelivery: 'true',
+          ...(filterPolicy ? { FilterPolicy: JSON.stringify(filterPolicy) } : {}),
+        },
+      });
+      return topicArn;
     },
     stop: () => server.stop(),
   };

@@ -33,6 +33,7 @@ const USAGE: MeasuredUsage = {
   },
   api: { type: 'http', requests: 10 },
   sqs: { Orders: 30 },
+  sns: { OrderEvents: 5 },
   dynamodb: { Orders: { readUnits: 10, writeUnits: 60 } },
   dynamodbByFunction: {
     api: { readUnits: 0, writeUnits: 60 },
@@ -84,11 +85,13 @@ describe('priceOrders', () => {
     // 1 HTTP API request an order = $1.00; 3 SQS requests × $0.40 = $1.20.
     expect(usdOf('API Gateway', 'HTTP API requests')).toBeCloseTo(1, 10);
     expect(usdOf('SQS', 'requests to Orders')).toBeCloseTo(1.2, 10);
+    // Half a billed SNS publish request an order × $0.50 a million = $0.25.
+    expect(usdOf('SNS', 'publish requests to OrderEvents')).toBeCloseTo(0.25, 10);
     // 6 write units × $0.625 = $3.75 (api); 1 read unit × $0.125 (worker).
     expect(usdOf('DynamoDB', 'write request units', 'api')).toBeCloseTo(3.75, 10);
     expect(usdOf('DynamoDB', 'read request units', 'worker')).toBeCloseTo(0.125, 10);
     expect(usdOf('DynamoDB Streams', 'GetRecords')).toBe(0);
-    const total = 0.2 + 1.33334 + 500 + 0.1 + 3.33334 + 0 + 1 + 1.2 + 3.75 + 0.125;
+    const total = 0.2 + 1.33334 + 500 + 0.1 + 3.33334 + 0 + 1 + 1.2 + 0.25 + 3.75 + 0.125;
     expect(cost.totalUsdPerMillionOrders).toBeCloseTo(total, 4);
   });
 
@@ -96,6 +99,7 @@ describe('priceOrders', () => {
     expect(cost.byService.Lambda).toBeCloseTo(0.2 + 1.33334 + 0.1 + 3.33334, 5);
     expect(cost.byFunction.api).toBeCloseTo(0.2 + 1.33334 + 500 + 3.75, 5);
     expect(cost.byFunction['(SQS)']).toBeCloseTo(1.2, 10);
+    expect(cost.byFunction['(SNS)']).toBeCloseTo(0.25, 10);
     const sum = (o: Record<string, number>) => Object.values(o).reduce((n, v) => n + v, 0);
     expect(sum(cost.byService)).toBeCloseTo(cost.totalUsdPerMillionOrders, 8);
     expect(sum(cost.byFunction)).toBeCloseTo(cost.totalUsdPerMillionOrders, 8);
@@ -123,6 +127,7 @@ describe('priceOrders', () => {
     // 0.1 + 0.2 GB-s an order: 400,000 / 0.3.
     expect(reach['lambda.arm64.gbSeconds']).toBe(1_333_333);
     expect(reach['sqs.standard.requests']).toBe(333_333);
+    expect(reach['sns.standard.publishRequests']).toBe(2_000_000);
   });
 });
 

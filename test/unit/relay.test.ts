@@ -15,7 +15,7 @@ import {
 
 const message = (body: string): QueueMessage => ({
   body,
-  attributes: { eventType: 't', eventId: body.slice(0, 8), correlationId: 'c' },
+  attributes: { type: 't', id: body.slice(0, 8), correlationid: 'c' },
 });
 
 describe('toQueueMessage', () => {
@@ -33,9 +33,9 @@ describe('toQueueMessage', () => {
 
     expect(JSON.parse(m.body)).toEqual(event);
     expect(m.attributes).toEqual({
-      eventType: 'order.confirmed.v1',
-      eventId: event.id,
-      correlationId: 'cid-9',
+      type: 'order.confirmed.v1',
+      id: event.id,
+      correlationid: 'cid-9',
     });
   });
 });
