@@ -21,6 +21,11 @@ function readProc(pid: number): ProcInfo | undefined {
   }
 }
 
+/** The CPU (user + sys, ms) one process has used so far; 0 when it is gone. */
+export function cpuMsOf(pid: number): number {
+  return readProc(pid)?.cpuMs ?? 0;
+}
+
 /** Samples the CPU of every process under a root, keeping what each process used at most. */
 export class CpuMeter {
   private readonly seen = new Map<number, { group: string; cpuMs: number }>();
