@@ -120,38 +120,37 @@ export abstract class QueueAdapter {
   ): Promise<void> {
     this.sns ??= new SNSClient(clientConfig(this.target, 'sns'));
     const sns = this.sns;
-    for (const batch of toBatches(messages)) {
-      const published = await this.call(what, () =>
-        sns.send(
-          new PublishBatchCommand({
-            TopicArn: topicArn,
-            PublishBatchRequestEntries: publishEntries(batch),
-          }),
-        ),
-      );
-      const failed = published.Failed ?? [];
-      if (failed.length > 0) {
-        throw new CliError(
-          `${what}: ${failed.length} event(s) could not be published (${failed[0]?.Code}: ${failed[0]?.Message ?? ''}); nothing was deleted from the DLQ`,
-        );
-      }
-    }
+    await this.inBatches(what, messages, 'event(s) could not be published', (batch) =>
+      sns.send(
+        new PublishBatchCommand({
+          TopicArn: topicArn,
+          PublishBatchRequestEntries: publishEntries(batch),
+        }),
+      ),
+    );
   }
 
+  /** Sends messages to a queue in SendMessageBatch batches; a failed entry stops with an error. */
   protected async sendAll(what: string, queueUrl: string, messages: SizedMessage[]): Promise<void> {
+    await this.inBatches(what, messages, 'message(s) could not be sent', (batch) =>
+      this.sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: batchEntries(batch) }),
+      ),
+    );
+  }
+
+  /** Sends batches one by one; the first answer with a `Failed` entry stops with an error. */
+  private async inBatches(
+    what: string,
+    messages: SizedMessage[],
+    refused: string,
+    send: (batch: SizedMessage[]) => Promise<{ Failed?: { Code?: string; Message?: string }[] }>,
+  ): Promise<void> {
     for (const batch of toBatches(messages)) {
-      const sent = await this.call(what, () =>
-        this.sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: batchEntries(batch),
-          }),
-        ),
-      );
-      const failed = sent.Failed ?? [];
+      const failed = (await this.call(what, () => send(batch))).Failed ?? [];
       if (failed.length > 0) {
         throw new CliError(
-          `${what}: ${failed.length} message(s) could not be sent (${failed[0]?.Code}: ${failed[0]?.Message ?? ''}); nothing was deleted from the DLQ`,
+          `${what}: ${failed.length} ${refused} (${failed[0]?.Code}: ${failed[0]?.Message ?? ''}); nothing was deleted from the DLQ`,
         );
       }
     }

@@ -15,6 +15,9 @@
  * condition says so, and the delivery then reads the order and settles by it: nothing more
  * for a CONFIRMED order, the same compensations for a failing one, and for a FAILED (or
  * missing) order it gives back what it reserved and charged itself.
+ *
+ * Over 300 lines because it is one state machine (forward, plan a failure, compensate, settle
+ * a lost confirm) whose steps share the run's state; split, each part would need all of it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
