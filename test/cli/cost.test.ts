@@ -46,6 +46,7 @@ beforeAll(() => {
         InventoryTableName: 'inventory-t',
         PaymentsTableName: 'payments-t',
         OrdersQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders-q',
+        OrderEventsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:events-t',
         ApiFunctionName: 'api-fn',
         WorkerFunctionName: 'worker-fn',
         ApiLogGroupName: 'api-logs',
@@ -110,6 +111,7 @@ const SUMS: Record<string, number> = {
   'AWS/SQS NumberOfMessagesDeleted orders-q': 100,
   'AWS/SQS NumberOfEmptyReceives orders-q': 90,
   'AWS/ApiGateway Count abc123': 100,
+  'AWS/SNS NumberOfMessagesPublished events-t': 400,
 };
 
 function stubMetrics() {
@@ -183,6 +185,8 @@ describe('mini-ec cost on a deployed stack (CloudWatch metrics)', () => {
     expect(perOrder('CloudWatch Logs', 'ingestion', 'api')).toBeCloseTo(0.001, 10);
     expect(perOrder('DynamoDB', 'write request units (orders-t)')).toBeCloseTo(6, 10);
     expect(perOrder('SQS', 'requests to orders-q')).toBeCloseTo(4, 10);
+    // Each published message taken as one billed request (an upper bound for PublishBatch).
+    expect(perOrder('SNS', 'publish requests to events-t')).toBeCloseTo(4, 10);
     expect(perOrder('API Gateway', 'HTTP API requests')).toBeCloseTo(1, 10);
     // The idle month: one polled queue, two alarms, 1 GB in each of the three tables.
     const idle = Object.fromEntries(report.idleMonth.lines.map((l) => [l.service, l.usdPerMonth]));
