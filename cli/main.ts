@@ -23,7 +23,7 @@ Usage:
   mini-ec dlq redrive [--queue orders] [--max N]
                                               move the orders DLQ back to the orders queue
   mini-ec dlq redrive --queue relay [--from-table]
-                                              replay the stream ranges the relay could not send
+                                              replay the stream ranges the relay could not publish
                                               (--from-table: republish the PENDING orders' events)
   mini-ec trace <orderId|correlationId> [--follow] [--since 24h] [--timeout S] [--no-insights]
                                               the order's path: every function's lines in time

@@ -60,7 +60,7 @@ export async function dlqList(
       const peeked = await relay.peek(max);
       result.relay = peeked;
       lines.push(
-        `relay DLQ (stream records the relay could not send): ${peeked.approximateCount} record(s)`,
+        `relay DLQ (stream records the relay could not publish): ${peeked.approximateCount} record(s)`,
       );
       if (peeked.records.length > 0) {
         lines.push(
