@@ -34,7 +34,8 @@ export const E2E_STACKS = {
   operator: { context: { maxReceiveCount: 2, workerTimeoutSeconds: 10 } },
 } satisfies Record<string, StackOptions>;
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// proof/ is one level below the repository: its .cache/ holds the assemblies (git-ignored).
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The cloud assembly of lib/app.ts for these options, synthesized unless it is up to date. */
 export async function assemblyFor(options: StackOptions = {}): Promise<string> {
