@@ -238,20 +238,17 @@ export async function crashScenario(
 ): Promise<ScenarioResult & { crashes: { afterReserve: number; afterCharge: number } }> {
   const sku = await ctx.newSku(options.orders * 2);
   const specs = Array.from({ length: options.orders }, () => ({ items: [{ sku, qty: 1 }] }));
-  const afterReserve = ctx.cloud.cloud.crashAfter({
-    victim: 'worker',
-    after: 'inventory',
-    when: (payload) => (payload as { command?: string }).command === 'reserve',
-    rate: options.rate,
-    max: options.maxCrashes,
-  });
-  const afterCharge = ctx.cloud.cloud.crashAfter({
-    victim: 'worker',
-    after: 'payment',
-    when: (payload) => (payload as { command?: string }).command === 'charge',
-    rate: options.rate,
-    max: options.maxCrashes,
-  });
+  /** Kills the worker once `participant` answered `command` (committed, not yet recorded). */
+  const killWorkerAfter = (participant: 'inventory' | 'payment', command: string) =>
+    ctx.cloud.cloud.crashAfter({
+      victim: 'worker',
+      after: participant,
+      when: (payload) => (payload as { command?: string }).command === command,
+      rate: options.rate,
+      max: options.maxCrashes,
+    });
+  const afterReserve = killWorkerAfter('inventory', 'reserve');
+  const afterCharge = killWorkerAfter('payment', 'charge');
   try {
     const result = await runOrders(ctx, 'crashes', specs, {
       note: () =>

@@ -39,8 +39,11 @@ export function toQueueMessage(event: CloudEvent): QueueMessage {
   };
 }
 
-/** Bytes SNS and SQS count for a message: body plus attribute names, types and values. */
-function messageBytes(message: SizedMessage): number {
+/**
+ * Bytes SNS and SQS count for a message: body plus attribute names, types and values (every
+ * data type's name, String, Number or Binary, is 6 bytes).
+ */
+export function messageBytes(message: SizedMessage): number {
   let bytes = Buffer.byteLength(message.body, 'utf8');
   for (const [name, value] of Object.entries(message.attributes)) {
     bytes += Buffer.byteLength(name, 'utf8') + 'String'.length + Buffer.byteLength(value, 'utf8');

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp } from 'fauxqs';
+import { messageBytes } from '../../lambdas/shared/queue-messages.js';
 import type { SnsExchange, SqsExchange } from '../meter/sqs-meter.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template/intrinsics.js';
 
@@ -78,13 +79,10 @@ function publishedMessages(
   return messages;
 }
 
-/** Bytes SNS counts for a message: body plus attribute names, types and values. */
+/** Bytes SNS counts for a message: the relay's own rule (lambdas/shared/queue-messages.ts). */
 function snsBytes(message: { body: string; attributes: Attributes }): number {
-  let bytes = Buffer.byteLength(message.body);
-  for (const [name, value] of Object.entries(message.attributes))
-    bytes +=
-      Buffer.byteLength(name) + value.DataType.length + Buffer.byteLength(value.StringValue ?? '');
-  return bytes;
+  const values = Object.entries(message.attributes).map(([name, v]) => [name, v.StringValue ?? '']);
+  return messageBytes({ body: message.body, attributes: Object.fromEntries(values) });
 }
 
 /** The fields of fauxqs's (unexported) SqsQueue that hold messages with a deadline. */
@@ -235,6 +233,16 @@ export async function startEmbeddedFauxqs(
   }
   if (onSnsExchange) {
     const filter = await importDist<SnsFilter>(dist, 'sns/filter.js');
+    // Each subscription's filter policy, parsed once (not for every message it sees).
+    const policies = new Map<string, Record<string, unknown>>();
+    const parsedPolicy = (json: string) => {
+      let policy = policies.get(json);
+      if (!policy) {
+        policy = JSON.parse(json) as Record<string, unknown>;
+        policies.set(json, policy);
+      }
+      return policy;
+    };
     /** The queues (by name) the topic's subscriptions deliver a message to, as fauxqs decides. */
     const deliveries = (topicArn: string, message: { body: string; attributes: Attributes }) =>
       (snsStore.getTopic(topicArn)?.subscriptionArns ?? []).flatMap((arn) => {
@@ -242,7 +250,7 @@ export async function startEmbeddedFauxqs(
         if (!sub?.confirmed || sub.protocol !== 'sqs') return [];
         const policy = sub.attributes.FilterPolicy;
         if (policy) {
-          const parsed = JSON.parse(policy) as Record<string, unknown>;
+          const parsed = parsedPolicy(policy);
           const matches =
             sub.attributes.FilterPolicyScope === 'MessageBody'
               ? filter.matchesFilterPolicyOnBody(parsed, message.body)

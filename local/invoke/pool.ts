@@ -57,11 +57,7 @@ class FunctionInstance {
 
   constructor(
     private readonly fn: FunctionDef,
-    env: Record<string, string>,
-    onOutput: OutputListener,
-    onInit?: (initDurationMs: number) => void,
-    execPath?: string,
-    profileDir?: string,
+    { env, onOutput, onInit, execPath, profileDir }: PoolOptions,
   ) {
     this.child = fork(RUNNER, [], {
       ...(execPath ? { execPath } : {}),
@@ -291,14 +287,7 @@ export class FunctionPool {
   }
 
   private spawn(): FunctionInstance {
-    const instance = new FunctionInstance(
-      this.fn,
-      this.options.env,
-      this.options.onOutput,
-      this.options.onInit,
-      this.options.execPath,
-      this.options.profileDir,
-    );
+    const instance = new FunctionInstance(this.fn, this.options);
     this.all.add(instance);
     return instance;
   }
