@@ -60,7 +60,7 @@ export interface LocalCloudOptions {
   readonly onStep?: (message: string) => void;
   /** Write `<stateDir>/cloud.json` for the CLI (default true). */
   readonly writeCloudJson?: boolean;
-  /** Most processes per function (default 4, or more when an SQS source needs them). */
+  /** Most processes per function (default one per core, 2 to 4; more when an SQS source needs them). */
   readonly maxInstancesPerFunction?: number;
   /**
    * Write a V8 CPU profile of every function process into `<profileDir>/<function>/` when it

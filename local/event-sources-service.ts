@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { withoutSdkLogger } from '../lambdas/shared/sdk-clients.js';
 import { LOCAL_REGION_CONFIG, localCredentials } from './emulators/credentials.js';
 import type { DynamoDbService } from './emulators/dynamodb.js';
 import type { SqsService } from './emulators/sqs.js';
@@ -45,13 +46,15 @@ export class EventSourcesService implements Service {
     const streamArns = new Set(dynamodb.streamArns.values());
     const sqsClient = sqs.client;
     if (!sqsClient) throw new Error('the SQS emulator is not started');
-    this.streams = new DynamoDBStreamsClient({
-      endpoint: this.options.dynamodbEndpoint(),
-      ...LOCAL_REGION_CONFIG,
-      credentials: localCredentials(),
-      // Each command's middleware stack resolved once: GetRecords runs 4 times a second.
-      cacheMiddleware: true,
-    });
+    this.streams = withoutSdkLogger(
+      new DynamoDBStreamsClient({
+        endpoint: this.options.dynamodbEndpoint(),
+        ...LOCAL_REGION_CONFIG,
+        credentials: localCredentials(),
+        // Each command's middleware stack resolved once: GetRecords runs 4 times a second.
+        cacheMiddleware: true,
+      }),
+    );
     for (const esm of template.eventSources()) {
       if (esm.properties.Enabled === false) continue;
       const fn = functions.find(esm.functionName);

@@ -15,13 +15,14 @@ import { ENV } from '../shared/env-names.js';
 import { asCloudEvent } from '../shared/events.js';
 import { logger, recordLogger } from '../shared/powertools.js';
 import { toQueueMessage } from '../shared/queue-messages.js';
+import { withoutSdkLogger } from '../shared/sdk-clients.js';
 import { NotAnEventError, SendFailedError } from './errors.js';
 import { BatchingSender, SnsMessagePublisher } from './publisher.js';
 
 const config = { topicArn: requireEnv(ENV.eventsTopicArn) };
 // The endpoint is the one the environment resolves: SNS in AWS, whatever AWS_ENDPOINT_URL_SNS
 // names elsewhere. cacheMiddleware: the command's middleware stack is resolved once.
-const sns = new SNSClient({ cacheMiddleware: true });
+const sns = withoutSdkLogger(new SNSClient({ cacheMiddleware: true }));
 const sender = new BatchingSender(new SnsMessagePublisher(sns, config.topicArn));
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 

@@ -5,10 +5,11 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { withoutSdkLogger } from './sdk-clients.js';
 
 /** A document client over a plain SDK client (endpoints come from the environment, never code). */
 export function newDocumentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  return DynamoDBDocumentClient.from(withoutSdkLogger(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   });
 }

@@ -13,6 +13,7 @@ import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
 import { asCloudEvent } from '../shared/events.js';
 import { logger, recordLogger } from '../shared/powertools.js';
+import { withoutSdkLogger } from '../shared/sdk-clients.js';
 import { backoffSeconds, isLastAttempt, parsePlacedOrder } from './domain.js';
 import { LambdaParticipants } from './lambda-participants.js';
 import { DynamoSagaOrderStore } from './order-store.js';
@@ -30,11 +31,13 @@ const config = {
 
 // cacheMiddleware: each command's middleware stack is resolved once, not on every call (none
 // of this code changes a stack per command); it saves about a fifth of an SDK call's CPU.
-const lambda = new LambdaClient({
-  requestHandler: { requestTimeout: config.invokeTimeoutMs },
-  maxAttempts: 1,
-  cacheMiddleware: true,
-});
+const lambda = withoutSdkLogger(
+  new LambdaClient({
+    requestHandler: { requestTimeout: config.invokeTimeoutMs },
+    maxAttempts: 1,
+    cacheMiddleware: true,
+  }),
+);
 const orders = new DynamoSagaOrderStore(newDocumentClient(), config.ordersTable);
 const saga = new OrderSaga(
   new LambdaParticipants(
@@ -46,7 +49,7 @@ const saga = new OrderSaga(
 );
 // The endpoint is the one the environment resolves, never the queue URL's host.
 const retryQueue = new RetryQueue(
-  new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true }),
+  withoutSdkLogger(new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true })),
   config.queueUrl,
 );
 const processor = new BatchProcessor(EventType.SQS);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { withoutSdkLogger } from '../../lambdas/shared/sdk-clients.js';
 import type { SnsExchange, SqsExchange } from '../meter/sqs-meter.js';
 import { freePort } from '../ports.js';
 import type { Service } from '../service.js';
@@ -68,13 +69,15 @@ export class SqsService implements Service {
       this.options.onSnsExchange,
     );
     this.endpoint = this.server.endpoint;
-    this.client = new SQSClient({
-      endpoint: this.endpoint,
-      ...LOCAL_REGION_CONFIG,
-      credentials: localCredentials(),
-      // Each command's middleware stack resolved once (the pollers send thousands).
-      cacheMiddleware: true,
-    });
+    this.client = withoutSdkLogger(
+      new SQSClient({
+        endpoint: this.endpoint,
+        ...LOCAL_REGION_CONFIG,
+        credentials: localCredentials(),
+        // Each command's middleware stack resolved once (the pollers send thousands).
+        cacheMiddleware: true,
+      }),
+    );
     for (const queue of this.options.queues) {
       const attributes: Record<string, string> = {};
       for (const name of ATTRIBUTES) {
