@@ -10,7 +10,7 @@
  * prints the ratios. Targets 127.0.0.1 only; bounded in count and time.
  *
  *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --settle 15 --idle 30 --no-reference
- *                    --count-n 300 --json --profile DIR]
+ *                    --count-n 300 --json --profile DIR --instances N]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { Stores } from '../cli/stores.js';
 import { resolveTarget } from '../cli/target.js';
 import type { UsageSnapshot } from '../local/cloud.js';
+import { hostNode } from '../local/invoke/node-runtime.js';
 import { usageBetween } from '../local/meter/usage.js';
 import { freePort } from '../local/ports.js';
 import { CpuMeter, diff, sum } from './cpu-meter.js';
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     'count-n': { type: 'string', default: '300' },
     json: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    // at most this many processes per function (npm start's --instances; default its own)
+    instances: { type: 'string' },
   },
 });
 const N = bounded(values.n, 1, 20_000, 'n');
@@ -85,8 +88,9 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
   say(`local cloud${metered ? ', metered' : ''}: starting (state in ${stateDir}) …`);
   const startedAt = performance.now();
   const profileDir = !metered && values.profile ? path.resolve(values.profile) : undefined;
+  // The host on the Node that `npm start` picks for it (local/launch.ts).
   const host: ChildProcess = spawn(
-    process.execPath,
+    hostNode().execPath,
     [
       // --profile DIR: V8 CPU profiles of the host (DIR/host) and of every function process
       // (DIR/<function>), written when the bench stops the cloud; the metered run is not profiled.
@@ -101,6 +105,7 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
       stateDir,
       ...(metered ? ['--meter'] : []),
       ...(profileDir ? ['--profile', profileDir] : []),
+      ...(values.instances ? ['--instances', values.instances] : []),
     ],
     { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
   );

