@@ -58,7 +58,7 @@ const DEFAULT_SQS_CONCURRENCY = 2;
  * sooner (npm run bench, 2026-12-05). An SQS source's MaximumConcurrency still gets its
  * instances.
  */
-export const DEFAULT_INSTANCES_PER_FUNCTION = Math.min(4, Math.max(2, availableParallelism()));
+const DEFAULT_INSTANCES_PER_FUNCTION = Math.min(4, Math.max(2, availableParallelism()));
 
 export class FunctionsService implements Service {
   readonly name = 'functions';
