@@ -90,7 +90,11 @@ interface TimedQueue {
   inflightMessages: Map<string, { visibilityDeadline: number }>;
   delayedMessages: Array<{ delayUntil?: number }>;
   fifoDelayed: Map<string, Array<{ delayUntil?: number }>>;
-  pollWaiters: unknown[];
+  /** The visible messages of a standard queue. */
+  messages: unknown[];
+  pollWaiters: Array<{ resolve(): void; timer: ReturnType<typeof setTimeout> }>;
+  isFifo(): boolean;
+  notifyWaiters(): void;
   pollTimer?: ReturnType<typeof setTimeout>;
   processTimers(): void;
   startPollTimerIfNeeded(): void;
@@ -187,6 +191,54 @@ function wakeAtDeadlines(prototype: TimedQueue & Record<string, unknown>): void 
   }
 }
 
+const wakingOnePerMessage = new WeakSet<object>();
+
+/** A standard queue's waiting receive that was woken and has not taken its messages yet. */
+interface WakingQueue extends TimedQueue {
+  wokenReceive?: boolean;
+  dequeuing?: boolean;
+}
+
+/**
+ * fauxqs wakes every waiting receive of a queue when a message becomes visible, and all but
+ * the first then answer empty long before their wait time is over, which SQS does not do (a
+ * long poll answers once it has messages, or when its wait time ends). With the orders queue's
+ * five pollers that was up to one empty ReceiveMessage per order, each a request the poller
+ * sends again at once. On a standard queue one waiting receive is woken at a time: the next
+ * one once it has taken its messages, if some are still visible (a FIFO queue keeps fauxqs's
+ * own rule).
+ */
+function wakeOneReceivePerMessage(prototype: TimedQueue & Record<string, unknown>): void {
+  if (wakingOnePerMessage.has(prototype)) return;
+  wakingOnePerMessage.add(prototype);
+  const notify = prototype.notifyWaiters;
+  const dequeue = prototype.dequeue;
+  if (typeof notify !== 'function' || typeof dequeue !== 'function')
+    throw new Error(
+      'fauxqs: SqsQueue.notifyWaiters or dequeue is gone (fauxqs changed; see fauxqs.ts)',
+    );
+  prototype.notifyWaiters = function (this: WakingQueue) {
+    if (this.isFifo()) return notify.call(this);
+    // A receive taking messages now wakes the next one when it is done (see dequeue).
+    if (this.dequeuing || this.wokenReceive || this.messages.length === 0) return;
+    const waiter = this.pollWaiters.shift();
+    if (!waiter) return;
+    this.wokenReceive = true;
+    clearTimeout(waiter.timer);
+    waiter.resolve();
+  };
+  prototype.dequeue = function (this: WakingQueue, ...args: unknown[]) {
+    this.wokenReceive = false;
+    this.dequeuing = true;
+    try {
+      return (dequeue as (...a: unknown[]) => unknown).apply(this, args);
+    } finally {
+      this.dequeuing = false;
+      this.notifyWaiters();
+    }
+  };
+}
+
 /**
  * Starts fauxqs with its own stores, so that queue URLs are `http://127.0.0.1:PORT/…`.
  * `startFauxqs` hard-codes `sqs.us-east-1.localhost` URLs; the SDK sends a request to a
@@ -204,6 +256,7 @@ export async function startEmbeddedFauxqs(
     SqsQueue: { prototype: TimedQueue & Record<string, unknown> };
   }>(dist, 'sqs/sqsStore.js');
   wakeAtDeadlines(SqsQueue.prototype);
+  wakeOneReceivePerMessage(SqsQueue.prototype);
   const { SnsStore } = await importDist<{ SnsStore: new () => SnsStore }>(dist, 'sns/snsStore.js');
   const { S3Store } = await importDist<{ S3Store: new () => unknown }>(dist, 's3/s3Store.js');
   const sqsStore = new SqsStore();

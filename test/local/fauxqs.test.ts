@@ -92,4 +92,28 @@ describe('the embedded fauxqs, waking waiting receives at deadlines instead of e
     expect(bodies).toEqual(['now']);
     expect(waitedMs).toBeLessThan(1_500);
   });
+
+  it('wakes one waiting receive per message: the others keep waiting instead of answering empty', async () => {
+    const { url } = fauxqs.createQueue('wake-one', {});
+    const answered: number[] = [];
+    const waiting = [0, 1, 2].map((i) =>
+      longPoll(url).then((result) => {
+        answered.push(i);
+        return result;
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'first' }));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect(answered).toHaveLength(1);
+
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'second' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'third' }));
+    const results = await Promise.all(waiting);
+
+    expect(results.map((r) => r.bodies.length)).toEqual([1, 1, 1]);
+    expect(results.flatMap((r) => r.bodies).sort()).toEqual(['first', 'second', 'third']);
+    expect(Math.max(...results.map((r) => r.waitedMs))).toBeLessThan(3_000);
+  });
 });
