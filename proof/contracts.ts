@@ -16,7 +16,7 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
 type Json = unknown;
-type JsonObject = Record<string, Json>;
+export type JsonObject = Record<string, Json>;
 
 /** The folder of the contract documents. */
 const DOCS_DIR = fileURLToPath(new URL('../docs/', import.meta.url));

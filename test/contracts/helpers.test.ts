@@ -54,7 +54,8 @@ const order = () => ({
 const event = (type: string, data: Record<string, unknown>) => ({
   specversion: '1.0',
   id: 'e-1',
-  source: 'mini-ec/worker',
+  // the service that writes each type: the api order.placed.v1, the worker the saga's facts
+  source: type === 'order.placed.v1' ? 'mini-ec/api' : 'mini-ec/worker',
   type,
   subject: 'o-1',
   time: '2025-11-22T10:00:00.000Z',
@@ -234,6 +235,13 @@ describe('assertValidCloudEvent', () => {
   it('rejects an event type that is not documented', () => {
     expect(() => assertValidCloudEvent(event('order.shipped.v1', { orderId: 'o-1' }))).toThrow(
       /"order.shipped.v1" is not documented .*order.placed.v1/,
+    );
+  });
+
+  it('rejects an event whose source is not the service that writes its type', () => {
+    const fromWorker = { ...valid[0], source: 'mini-ec/worker' };
+    expect(() => assertValidCloudEvent(fromWorker)).toThrow(
+      /order.placed.v1 does not match .*OrderPlaced: \/source must be equal to constant "mini-ec\/api"/,
     );
   });
 
