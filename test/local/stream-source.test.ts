@@ -1,0 +1,83 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Invoker } from '../../local/invoke/invoke.js';
+import { DynamoStreamSource } from '../../local/sources/stream-source.js';
+import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
+
+let dynamo: LocalDynamo;
+let streams: DynamoDBStreamsClient;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint });
+});
+
+afterAll(async () => {
+  streams?.destroy();
+  await dynamo?.stop();
+});
+
+describe('the DynamoDB stream event source', () => {
+  it('reads a shard at most 4 times a second while records keep coming, and hands every record on once, in order', async () => {
+    const table = await dynamo.createTable('stream-rate', { stream: 'NEW_IMAGE' });
+    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: table }));
+    let getRecords = 0;
+    streams.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetRecordsCommand') getRecords++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countGetRecords' },
+    );
+    const delivered: string[][] = [];
+    const invoker = {
+      invoke: async (
+        _name: string,
+        event: { Records: { dynamodb: { NewImage: { pk: { S: string } } } }[] },
+      ) => {
+        delivered.push(event.Records.map((r) => r.dynamodb.NewImage.pk.S));
+        return { payload: 'null' };
+      },
+    } as unknown as Invoker;
+    const source = new DynamoStreamSource(
+      {
+        logicalId: 'RateMapping',
+        functionName: 'relay',
+        eventSourceArn: Table?.LatestStreamArn ?? '',
+        properties: { BatchSize: 100, StartingPosition: 'TRIM_HORIZON' },
+      },
+      {
+        invoker,
+        streams,
+        sqs: {} as SQSClient,
+        queueUrlOf: () => undefined,
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:relay',
+        checkpoints: {},
+        log: () => undefined,
+      },
+    );
+    await source.start();
+    const written = Array.from({ length: 60 }, (_, i) => `ITEM#${String(i).padStart(2, '0')}`);
+    const started = Date.now();
+    try {
+      for (const pk of written) {
+        await dynamo.db.send(new PutCommand({ TableName: table, Item: { pk, sk: 'A' } }));
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      for (let until = Date.now() + 5_000; delivered.flat().length < written.length; ) {
+        if (Date.now() > until) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await source.stop();
+    }
+    const seconds = (Date.now() - started) / 1000;
+
+    expect(delivered.flat()).toEqual(written);
+    expect(getRecords).toBeLessThanOrEqual(Math.ceil(seconds * 4) + 1);
+    expect(delivered.length).toBeLessThan(written.length / 3);
+  });
+});
