@@ -228,6 +228,7 @@ function wakeOneReceivePerMessage(prototype: TimedQueue & Record<string, unknown
     waiter.resolve();
   };
   prototype.dequeue = function (this: WakingQueue, ...args: unknown[]) {
+    if (this.isFifo()) return (dequeue as (...a: unknown[]) => unknown).apply(this, args);
     this.wokenReceive = false;
     this.dequeuing = true;
     try {

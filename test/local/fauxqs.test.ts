@@ -116,4 +116,24 @@ describe('the embedded fauxqs, waking waiting receives at deadlines instead of e
     expect(results.flatMap((r) => r.bodies).sort()).toEqual(['first', 'second', 'third']);
     expect(Math.max(...results.map((r) => r.waitedMs))).toBeLessThan(3_000);
   });
+
+  it('keeps a receive waiting on a FIFO queue while another receive finds nothing', async () => {
+    const { url } = fauxqs.createQueue('wake-fifo.fifo', {
+      FifoQueue: 'true',
+      ContentBasedDeduplication: 'true',
+    });
+    const waiting = longPoll(url);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
+    expect(Messages).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: url, MessageBody: 'in order', MessageGroupId: 'g' }),
+    );
+
+    const { bodies, waitedMs } = await waiting;
+
+    expect(bodies).toEqual(['in order']);
+    expect(waitedMs).toBeGreaterThanOrEqual(500);
+  });
 });
