@@ -5,7 +5,7 @@
  * that send to the events topic, and the operations that receive from each queue (`x-function`).
  * README.md holds a copy between `<!-- choreography-map -->` markers (npm run docs:map).
  */
-import type { JsonObject } from './contracts.js';
+import { isObject, type JsonObject } from './contracts.js';
 
 /** One row of the map: an event and every queue and function it reaches. */
 export interface EventRoute {
@@ -17,8 +17,8 @@ export interface EventRoute {
   readonly consumers: readonly { queue: string; functions: readonly string[] }[];
 }
 
-const object = (value: unknown): JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
+/** The value when it is an object, else an empty one (the document's optional parts). */
+const object = (value: unknown): JsonObject => (isObject(value) ? value : {});
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 /** The last segment of a local `$ref` (`#/channels/orderEvents` → orderEvents). */
 const refName = (value: unknown): string =>
@@ -79,4 +79,19 @@ export function choreographyMap(asyncApi: JsonObject): string {
     '|---|---|---|---|',
     ...rows,
   ].join('\n');
+}
+
+const MAP_START = '<!-- choreography-map -->';
+const MAP_END = '<!-- /choreography-map -->';
+
+/**
+ * The README with the generated map between its `<!-- choreography-map -->` and
+ * `<!-- /choreography-map -->` markers (equal to `readme` when its copy is current); throws when
+ * the markers are missing.
+ */
+export function readmeWithMap(readme: string, asyncApi: JsonObject): string {
+  const from = readme.indexOf(MAP_START);
+  const to = readme.indexOf(MAP_END);
+  if (from < 0 || to < from) throw new Error(`README.md has no ${MAP_START} … ${MAP_END} section`);
+  return `${readme.slice(0, from + MAP_START.length)}\n${choreographyMap(asyncApi)}\n${readme.slice(to)}`;
 }

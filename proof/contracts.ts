@@ -302,7 +302,7 @@ function commandMessage(command: string): MessageDoc | undefined {
 
 // ── Helpers ───────────────────────────────────────────────────────────────────────────
 
-function isObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -6,21 +6,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { choreographyMap } from '../proof/choreography.js';
+import { readmeWithMap } from '../proof/choreography.js';
 import { asyncApiDocument } from '../proof/contracts.js';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
-const START = '<!-- choreography-map -->';
-const END = '<!-- /choreography-map -->';
-
 const readme = readFileSync(README, 'utf8');
-const from = readme.indexOf(START);
-const to = readme.indexOf(END);
-if (from < 0 || to < from) {
-  console.error(`README.md has no ${START} … ${END} section`);
-  process.exit(2);
-}
-const updated = `${readme.slice(0, from + START.length)}\n${choreographyMap(asyncApiDocument)}\n${readme.slice(to)}`;
+const updated = readmeWithMap(readme, asyncApiDocument);
 if (process.argv.includes('--check')) {
   if (updated !== readme) {
     console.error(

@@ -5,7 +5,8 @@
  * sensitive members masked, for a logger, on every call, and hands it to the client's logger;
  * with no logger configured that logger is a no-op and the copy is thrown away. Nothing here
  * configures an SDK logger (the functions log through Powertools), so the middleware is
- * removed: 5–10 % of the client's CPU per DynamoDB transaction (npm run bench, 2026-12-05).
+ * removed: 5–10 % of the client's CPU per DynamoDB transaction in a microbenchmark against
+ * DynamoDB Local (2026-12-05); too little to tell apart in `npm run bench`.
  */
 
 /** The part of an SDK client this module touches. */

@@ -157,8 +157,6 @@ function armDeadlineTimer(queue: TimedQueue): void {
   );
 }
 
-const patched = new WeakSet<object>();
-
 /**
  * fauxqs re-checks every queue with a waiting receive every 20 ms (a `setInterval` for as
  * long as a long poll lasts: 50 wake-ups a second per poller, most of an idle local cloud's
@@ -168,8 +166,6 @@ const patched = new WeakSet<object>();
  * re-arms the timer.
  */
 function wakeAtDeadlines(prototype: TimedQueue & Record<string, unknown>): void {
-  if (patched.has(prototype)) return;
-  patched.add(prototype);
   prototype.startPollTimerIfNeeded = function (this: TimedQueue) {
     armDeadlineTimer(this);
   };
@@ -191,8 +187,6 @@ function wakeAtDeadlines(prototype: TimedQueue & Record<string, unknown>): void 
   }
 }
 
-const wakingOnePerMessage = new WeakSet<object>();
-
 /** A standard queue's waiting receive that was woken and has not taken its messages yet. */
 interface WakingQueue extends TimedQueue {
   wokenReceive?: boolean;
@@ -209,8 +203,6 @@ interface WakingQueue extends TimedQueue {
  * own rule).
  */
 function wakeOneReceivePerMessage(prototype: TimedQueue & Record<string, unknown>): void {
-  if (wakingOnePerMessage.has(prototype)) return;
-  wakingOnePerMessage.add(prototype);
   const notify = prototype.notifyWaiters;
   const dequeue = prototype.dequeue;
   if (typeof notify !== 'function' || typeof dequeue !== 'function')
@@ -240,6 +232,16 @@ function wakeOneReceivePerMessage(prototype: TimedQueue & Record<string, unknown
   };
 }
 
+const patched = new WeakSet<object>();
+
+/** fauxqs's SqsQueue with both patches above, applied once per process (clouds share the class). */
+function patchQueues(prototype: TimedQueue & Record<string, unknown>): void {
+  if (patched.has(prototype)) return;
+  patched.add(prototype);
+  wakeAtDeadlines(prototype);
+  wakeOneReceivePerMessage(prototype);
+}
+
 /**
  * Starts fauxqs with its own stores, so that queue URLs are `http://127.0.0.1:PORT/…`.
  * `startFauxqs` hard-codes `sqs.us-east-1.localhost` URLs; the SDK sends a request to a
@@ -256,8 +258,7 @@ export async function startEmbeddedFauxqs(
     SqsStore: new () => SqsStore;
     SqsQueue: { prototype: TimedQueue & Record<string, unknown> };
   }>(dist, 'sqs/sqsStore.js');
-  wakeAtDeadlines(SqsQueue.prototype);
-  wakeOneReceivePerMessage(SqsQueue.prototype);
+  patchQueues(SqsQueue.prototype);
   const { SnsStore } = await importDist<{ SnsStore: new () => SnsStore }>(dist, 'sns/snsStore.js');
   const { S3Store } = await importDist<{ S3Store: new () => unknown }>(dist, 's3/s3Store.js');
   const sqsStore = new SqsStore();
