@@ -8,6 +8,8 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import {
   FAULT_LIMITS,
   FAULT_NAMES,
+  FAULT_SERVICES,
+  type FaultService,
   type FaultSettings,
   parseFaultSettings,
 } from '../lambdas/shared/faults.js';
@@ -17,13 +19,14 @@ import { CliError, callAws, UsageError } from './errors.js';
 import { emit, table } from './output.js';
 import type { Target } from './target.js';
 
-/** The participants whose faults can be changed. */
-export const CHAOS_SERVICES = ['inventory', 'payment'] as const;
-export type ChaosService = (typeof CHAOS_SERVICES)[number];
+/** The services whose faults can be changed. */
+export const CHAOS_SERVICES = FAULT_SERVICES;
+export type ChaosService = FaultService;
 
 const OUTPUT_OF: Record<ChaosService, string> = {
   inventory: 'InventoryChaosParameterName',
   payment: 'PaymentChaosParameterName',
+  shipping: 'ShippingChaosParameterName',
 };
 
 /** What a chaos parameter holds: only the settings that override the function's base. */

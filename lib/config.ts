@@ -34,6 +34,7 @@ export interface StackSettings {
   readonly currency: string;
   readonly inventoryFaults: FaultSettings;
   readonly paymentFaults: FaultSettings;
+  readonly shippingFaults: FaultSettings;
   readonly timeouts: Timeouts;
   readonly logRetentionDays: number;
   readonly logLevel: string;
@@ -141,6 +142,7 @@ export function readSettings(node: Node): StackSettings {
     currency,
     inventoryFaults: faultsFrom(node, 'inventory'),
     paymentFaults: faultsFrom(node, 'payment'),
+    shippingFaults: faultsFrom(node, 'shipping'),
     timeouts: timeoutsFrom(node),
     logRetentionDays: numberFrom(node, 'logRetentionDays', 7, 1, 3653),
     logLevel: String(node.tryGetContext('logLevel') ?? 'INFO'),

@@ -5,11 +5,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.js';
+import { EVENT_SOURCES } from '../lambdas/shared/events.js';
+import type { FaultService } from '../lambdas/shared/faults.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
 import { orderTraceQueryParts, TRACE_QUERY_PLACEHOLDER } from '../lambdas/shared/log-keys.js';
+import { ORDER_FACTS } from '../lambdas/worker/order-facts.js';
 import { type FaultSettings, readSettings, type StackSettings } from './config.js';
 import { EventBus } from './constructs/event-bus.js';
 import { OrdersApi } from './constructs/orders-api.js';
@@ -25,7 +29,10 @@ const TIMEOUTS = {
 
 /**
  * The whole saga: HTTP API → api λ → orders table (+ outbox event) → stream → relay λ →
- * events topic → (filter: order.placed.v1) orders queue → worker λ → inventory λ / payment λ.
+ * events topic → (filter: order.placed.v1) orders queue → worker λ → inventory λ / payment λ;
+ * and its choreography: order.confirmed.v1 → shipping queue → shipping λ (+ its outbox);
+ * shipping.failed.v1 → payment's queue → refund; payment.refunded.v1 → inventory's queue →
+ * release; every other service's fact → the orders queue → the order's timeline, CANCELLED.
  */
 export class MiniEcStack extends Stack {
   readonly settings: StackSettings;
@@ -41,19 +48,51 @@ export class MiniEcStack extends Stack {
     // ── Data: each service owns its table ─────────────────────────────────────────────
     // Idempotency-Key guards carry `expiresAt`: TTL removes them once the key is free again.
     const ordersTable = newTable(this, 'OrdersTable', {
-      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      stream: OUTBOX_STREAM,
       timeToLiveAttribute: 'expiresAt',
     });
-    const inventoryTable = newTable(this, 'InventoryTable', {});
-    const paymentsTable = newTable(this, 'PaymentsTable', {});
+    // Each service's table is its outbox too: the relay reads every one's stream.
+    const inventoryTable = newTable(this, 'InventoryTable', { stream: OUTBOX_STREAM });
+    const paymentsTable = newTable(this, 'PaymentsTable', { stream: OUTBOX_STREAM });
+    const shipmentsTable = newTable(this, 'ShipmentsTable', { stream: OUTBOX_STREAM });
 
     // ── Messaging: the bus, and each consumer's queue subscribed to the facts it takes ──
     const bus = new EventBus(this, 'OrderEvents');
     const orders = new QueueWithDlq(this, 'Orders', {
       visibilityTimeout: Duration.seconds(timeouts.visibilitySeconds),
       maxReceiveCount: settings.maxReceiveCount,
+      holds: 'orders the worker could not settle; redrive with npx mini-ec dlq redrive',
     });
-    bus.subscribe(orders.queue, ['order.placed.v1']);
+    // The order service takes the order's start, and the facts other services decide about it
+    // (never the worker's own events: the source filter leaves them out).
+    bus.subscribe(
+      orders.queue,
+      ['order.placed.v1', ...ORDER_FACTS],
+      [EVENT_SOURCES.api, EVENT_SOURCES.shipping, EVENT_SOURCES.payment, EVENT_SOURCES.inventory],
+    );
+    const factQueue = (id: string, holds: string) =>
+      new QueueWithDlq(this, id, {
+        visibilityTimeout: Duration.seconds(timeouts.visibilitySeconds),
+        maxReceiveCount: settings.maxReceiveCount,
+        holds,
+      });
+    const shippingQueue = factQueue(
+      'ShippingOrders',
+      'confirmed orders shipping could not take; redrive with npx mini-ec dlq redrive --queue shipping',
+    );
+    bus.subscribe(shippingQueue.queue, ['order.confirmed.v1']);
+    // Compensation of a failed shipment, in reverse order: payment refunds, then inventory
+    // releases on payment's word (not on the worker's refunds of a FAILED order).
+    const paymentFacts = factQueue(
+      'PaymentFacts',
+      'failed shipments payment could not refund; redrive with npx mini-ec dlq redrive --queue payment',
+    );
+    bus.subscribe(paymentFacts.queue, ['shipping.failed.v1']);
+    const inventoryFacts = factQueue(
+      'InventoryFacts',
+      'refunds inventory could not release; redrive with npx mini-ec dlq redrive --queue inventory',
+    );
+    bus.subscribe(inventoryFacts.queue, ['payment.refunded.v1'], [EVENT_SOURCES.payment]);
     const relayDlq = newDeadLetterQueue(
       this,
       'RelayDlq',
@@ -74,6 +113,7 @@ export class MiniEcStack extends Stack {
     });
     inventoryTable.grantReadWriteData(inventory.fn);
     inventoryChaos.grantRead(inventory.fn);
+    inventory.fn.addEventSource(factSource(inventoryFacts.queue));
 
     const paymentChaos = newChaosParameter(this, 'payment');
     const payment = new SagaFunction(this, 'Payment', {
@@ -89,6 +129,30 @@ export class MiniEcStack extends Stack {
     });
     paymentsTable.grantReadWriteData(payment.fn);
     paymentChaos.grantRead(payment.fn);
+    payment.fn.addEventSource(factSource(paymentFacts.queue));
+
+    const shippingChaos = newChaosParameter(this, 'shipping');
+    const shipping = new SagaFunction(this, 'Shipping', {
+      ...functionDefaults,
+      handlerDir: 'shipping',
+      serviceName: 'shipping',
+      timeout: Duration.seconds(timeouts.participantSeconds),
+      environment: {
+        [ENV.shipmentsTable]: shipmentsTable.tableName,
+        [ENV.shippingQueueUrl]: shippingQueue.queue.queueUrl,
+        ...faultEnvironment(settings.shippingFaults, shippingChaos),
+      },
+    });
+    shipmentsTable.grantReadWriteData(shipping.fn);
+    shippingChaos.grantRead(shipping.fn);
+    // Shipping sets a failed message's visibility timeout itself: that is its backoff.
+    shipping.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ChangeMessageVisibility'],
+        resources: [shippingQueue.queue.queueArn],
+      }),
+    );
+    shipping.fn.addEventSource(factSource(shippingQueue.queue));
 
     const api = new SagaFunction(this, 'Api', {
       ...functionDefaults,
@@ -110,25 +174,8 @@ export class MiniEcStack extends Stack {
       environment: { [ENV.eventsTopicArn]: bus.topic.topicArn },
     });
     bus.topic.grantPublish(relay.fn);
-    relay.fn.addEventSource(
-      new sources.DynamoEventSource(ordersTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(0),
-        bisectBatchOnError: true,
-        retryAttempts: 10,
-        maxRecordAge: Duration.hours(24),
-        reportBatchItemFailures: true,
-        parallelizationFactor: 1,
-        onFailure: new sources.SqsDlq(relayDlq),
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { NewImage: { kind: { S: lambda.FilterRule.isEqual(ItemKind.event) } } },
-          }),
-        ],
-      }),
-    );
+    for (const table of [ordersTable, paymentsTable, inventoryTable, shipmentsTable])
+      relay.fn.addEventSource(outboxSource(table, relayDlq));
 
     const worker = new SagaFunction(this, 'Worker', {
       ...functionDefaults,
@@ -190,12 +237,12 @@ export class MiniEcStack extends Stack {
       alarmDescription: 'The worker failed whole invocations (not single records).',
     });
 
-    // ── Tracing: an order's lines across the five log groups ──────────────────────────
+    // ── Tracing: an order's lines across the six log groups ───────────────────────────
     // A saved Logs Insights query (free) for the console; `mini-ec trace` runs the same one.
     const traceQuery = new logs.QueryDefinition(this, 'OrderTraceQuery', {
       queryDefinitionName: `${this.stackName}/order-trace`,
       queryString: new logs.QueryString(orderTraceQueryParts(TRACE_QUERY_PLACEHOLDER)),
-      logGroups: [api, relay, worker, inventory, payment].map((fn) => fn.logGroup),
+      logGroups: [api, relay, worker, inventory, payment, shipping].map((fn) => fn.logGroup),
     });
 
     // ── Outputs: what the CLI and a user need ─────────────────────────────────────────
@@ -204,23 +251,33 @@ export class MiniEcStack extends Stack {
       OrdersTableName: ordersTable.tableName,
       InventoryTableName: inventoryTable.tableName,
       PaymentsTableName: paymentsTable.tableName,
+      ShipmentsTableName: shipmentsTable.tableName,
       OrderEventsTopicArn: bus.topic.topicArn,
       OrdersQueueUrl: orders.queue.queueUrl,
       OrdersDlqUrl: orders.dlq.queueUrl,
+      ShippingQueueUrl: shippingQueue.queue.queueUrl,
+      ShippingDlqUrl: shippingQueue.dlq.queueUrl,
+      PaymentFactsQueueUrl: paymentFacts.queue.queueUrl,
+      PaymentFactsDlqUrl: paymentFacts.dlq.queueUrl,
+      InventoryFactsQueueUrl: inventoryFacts.queue.queueUrl,
+      InventoryFactsDlqUrl: inventoryFacts.dlq.queueUrl,
       RelayDlqUrl: relayDlq.queueUrl,
       ApiFunctionName: api.fn.functionName,
       OutboxRelayFunctionName: relay.fn.functionName,
       WorkerFunctionName: worker.fn.functionName,
       InventoryFunctionName: inventory.fn.functionName,
       PaymentFunctionName: payment.fn.functionName,
+      ShippingFunctionName: shipping.fn.functionName,
       InventoryChaosParameterName: inventoryChaos.parameterName,
       PaymentChaosParameterName: paymentChaos.parameterName,
-      // mini-ec trace reads these five (and only these) log groups.
+      ShippingChaosParameterName: shippingChaos.parameterName,
+      // mini-ec trace reads these six (and only these) log groups.
       ApiLogGroupName: api.logGroup.logGroupName,
       OutboxRelayLogGroupName: relay.logGroup.logGroupName,
       WorkerLogGroupName: worker.logGroup.logGroupName,
       InventoryLogGroupName: inventory.logGroup.logGroupName,
       PaymentLogGroupName: payment.logGroup.logGroupName,
+      ShippingLogGroupName: shipping.logGroup.logGroupName,
       OrderTraceQueryId: traceQuery.queryDefinitionId,
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
@@ -233,16 +290,12 @@ export class MiniEcStack extends Stack {
  * A participant's chaos settings: a JSON object (`{}`: none) that `npx mini-ec chaos set`
  * changes while the stack runs; the participant reads it with a short cache.
  */
-function newChaosParameter(scope: Stack, service: 'inventory' | 'payment'): ssm.StringParameter {
-  return new ssm.StringParameter(
-    scope,
-    `${service === 'inventory' ? 'Inventory' : 'Payment'}Chaos`,
-    {
-      parameterName: `/${scope.stackName}/chaos/${service}`,
-      stringValue: '{}',
-      description: `Chaos settings of the ${service} participant (fault injection); {} in normal operation`,
-    },
-  );
+function newChaosParameter(scope: Stack, service: FaultService): ssm.StringParameter {
+  return new ssm.StringParameter(scope, `${service[0]?.toUpperCase()}${service.slice(1)}Chaos`, {
+    parameterName: `/${scope.stackName}/chaos/${service}`,
+    stringValue: '{}',
+    description: `Chaos settings of the ${service} participant (fault injection); {} in normal operation`,
+  });
 }
 
 /** The environment of a participant's fault injection: base settings and its chaos parameter. */
@@ -256,6 +309,43 @@ function faultEnvironment(
     [ENV.faultFailAfterCommit]: String(faults.failAfterCommit),
     [ENV.chaosParameterName]: chaos.parameterName,
   };
+}
+
+/** Every table's stream: new images, which the relay reads its outbox events from. */
+const OUTBOX_STREAM = dynamodb.StreamViewType.NEW_IMAGE;
+
+/**
+ * The relay's event source on a table's stream: inserted EVENT items only, in batches of up to
+ * 100, bisected on error and retried 10 times within 24 h, then sent to the relay's DLQ.
+ */
+function outboxSource(table: dynamodb.Table, dlq: sqs.IQueue): sources.DynamoEventSource {
+  return new sources.DynamoEventSource(table, {
+    startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+    batchSize: 100,
+    maxBatchingWindow: Duration.seconds(0),
+    bisectBatchOnError: true,
+    retryAttempts: 10,
+    maxRecordAge: Duration.hours(24),
+    reportBatchItemFailures: true,
+    parallelizationFactor: 1,
+    onFailure: new sources.SqsDlq(dlq),
+    filters: [
+      lambda.FilterCriteria.filter({
+        eventName: lambda.FilterRule.isEqual('INSERT'),
+        dynamodb: { NewImage: { kind: { S: lambda.FilterRule.isEqual(ItemKind.event) } } },
+      }),
+    ],
+  });
+}
+
+/** A service's event source on its own queue of facts: batches of 5, failures reported per record. */
+function factSource(queue: sqs.IQueue): sources.SqsEventSource {
+  return new sources.SqsEventSource(queue, {
+    batchSize: 5,
+    maxBatchingWindow: Duration.seconds(0),
+    reportBatchItemFailures: true,
+    maxConcurrency: 2,
+  });
 }
 
 function newTable(

@@ -198,11 +198,13 @@ export const requestHash = (request: NormalizedRequest): string => sha256(JSON.s
 /** An order as stored and as GET /orders/{id} shows it. */
 export interface OrderView {
   orderId: string;
-  status: 'PENDING' | 'CONFIRMED' | 'FAILED';
+  status: 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
   total: number;
   currency: string;
   items: PricedLine[];
   reason?: string;
+  /** The shipping service's word on a confirmed order, once the order service has heard it. */
+  shipment?: { status: 'REQUESTED' | 'FAILED'; reason?: string };
   correlationId: string;
   createdAt: string;
   updatedAt: string;
@@ -222,8 +224,16 @@ export function toOrderView(item: Record<string, unknown>): OrderView {
       price: Number(line.price),
     })),
     ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
+    ...shipmentOf(item.shipment),
     correlationId: String(item.correlationId),
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
   };
+}
+
+function shipmentOf(value: unknown): Pick<OrderView, 'shipment'> {
+  if (typeof value !== 'object' || value === null) return {};
+  const { status, reason } = value as Record<string, unknown>;
+  if (status !== 'REQUESTED' && status !== 'FAILED') return {};
+  return { shipment: { status, ...(typeof reason === 'string' ? { reason } : {}) } };
 }

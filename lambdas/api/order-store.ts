@@ -21,6 +21,12 @@ import {
 import { type OrderView, toOrderView } from './domain.js';
 import { IdempotencyGuardExistsError, OrdersUnavailableError } from './errors.js';
 
+/** A sku's catalog entry: its unit price, and whether it can ship (`mini-ec stock set … --no-ship`). */
+export interface CatalogEntry {
+  price: number;
+  noShip: boolean;
+}
+
 /** What binds an Idempotency-Key (hashed) to the order it created. */
 export interface IdempotencyGuard {
   keyHash: string;
@@ -39,8 +45,8 @@ export interface NewOrder {
 
 /** What the API use cases need from the orders table. */
 export interface OrderStore {
-  /** Catalog unit prices of the skus that have an entry. */
-  getPrices(skus: readonly string[]): Promise<Map<string, number>>;
+  /** The catalog entries of the skus that have one. */
+  getCatalog(skus: readonly string[]): Promise<Map<string, CatalogEntry>>;
   /**
    * Writes order, event and guard in one transaction; IdempotencyGuardExistsError if the key
    * has a guard that has not expired.
@@ -65,8 +71,8 @@ export class DynamoOrderStore implements OrderStore {
     private readonly tableName: string,
   ) {}
 
-  async getPrices(skus: readonly string[]): Promise<Map<string, number>> {
-    const prices = new Map<string, number>();
+  async getCatalog(skus: readonly string[]): Promise<Map<string, CatalogEntry>> {
+    const catalog = new Map<string, CatalogEntry>();
     let items: Record<string, unknown>[];
     try {
       items = await batchGetAll(
@@ -80,9 +86,10 @@ export class DynamoOrderStore implements OrderStore {
     }
     for (const item of items) {
       const sku = typeof item.pk === 'string' ? skuOfCatalogPk(item.pk) : undefined;
-      if (typeof item.price === 'number' && sku !== undefined) prices.set(sku, item.price);
+      if (typeof item.price === 'number' && sku !== undefined)
+        catalog.set(sku, { price: item.price, noShip: item.noShip === true });
     }
-    return prices;
+    return catalog;
   }
 
   async createOrder({ order, event, guard }: NewOrder): Promise<void> {

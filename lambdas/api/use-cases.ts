@@ -18,7 +18,7 @@ import {
   OrderNotFoundError,
   OrdersUnavailableError,
 } from './errors.js';
-import type { OrderStore } from './order-store.js';
+import type { CatalogEntry, OrderStore } from './order-store.js';
 
 /** One POST /orders, validated. */
 export interface PlaceOrderInput {
@@ -56,10 +56,10 @@ export class PlaceOrder {
   async execute(input: PlaceOrderInput): Promise<PlaceOrderResult> {
     const keyHash = sha256(input.idempotencyKey);
     const hash = requestHash(input.request);
-    const catalog = await this.store.getPrices(input.request.items.map((line) => line.sku));
+    const catalog = await this.store.getCatalog(input.request.items.map((line) => line.sku));
     let priced: ReturnType<typeof priceOrder>;
     try {
-      priced = priceOrder(input.request, catalog);
+      priced = priceOrder(input.request, new Map([...catalog].map(([sku, e]) => [sku, e.price])));
     } catch (error) {
       // A replay answers what the key got first, even if the catalog changed since.
       const replay = await this.answerFromGuard(keyHash, hash, error as Error);
@@ -83,7 +83,13 @@ export class PlaceOrder {
       correlationId: input.correlationId,
       sagaId: orderId,
       time: now,
-      data: { orderId, items: toOrderLines(items), total, currency: this.currency },
+      data: {
+        orderId,
+        items: toOrderLines(items),
+        total,
+        currency: this.currency,
+        ...noShipOf(items, catalog),
+      },
     });
     const order = {
       orderId,
@@ -157,4 +163,13 @@ export class ReadOrders {
     if (!order) throw new OrderNotFoundError(`No order ${orderId}.`);
     return events.sort(compareEvents);
   }
+}
+
+/** `noShip`: the order's skus the catalog marks as not shippable, when there are some. */
+function noShipOf(
+  items: readonly { sku: string }[],
+  catalog: ReadonlyMap<string, CatalogEntry>,
+): { noShip?: string[] } {
+  const noShip = items.filter((line) => catalog.get(line.sku)?.noShip).map((line) => line.sku);
+  return noShip.length > 0 ? { noShip } : {};
 }

@@ -1,10 +1,15 @@
 /**
- * inventory λ, invoked by the worker (RequestResponse) with an InventoryCommand. A business
- * refusal is a normal reply; a transient failure throws (a function error the worker retries).
+ * inventory λ, two doors: invoked by the worker (RequestResponse) with an InventoryCommand — a
+ * business refusal is a normal reply, a transient failure throws (a function error the worker
+ * retries) — and its queue of facts (subscribed to payment's payment.refunded.v1), on which it
+ * releases on its own. The fault settings apply to the worker's commands only.
  */
+import type { Context } from 'aws-lambda';
 import { requireEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
+import type { CloudEvent } from '../shared/events.js';
+import { factQueueHandler, isSqsEvent } from '../shared/fact-queue.js';
 import { faultSourceFromEnv, participantHandler } from '../shared/participant.js';
 import { parseInventoryCommand } from './domain.js';
 import { DynamoInventoryStore } from './inventory-store.js';
@@ -16,7 +21,7 @@ const config = {
 };
 const inventory = new Inventory(new DynamoInventoryStore(newDocumentClient(), config.tableName));
 
-export const handler = participantHandler(
+const commands = participantHandler(
   parseInventoryCommand,
   (command) =>
     command.command === 'reserve'
@@ -24,3 +29,16 @@ export const handler = participantHandler(
       : inventory.release(command.orderId),
   config.faults,
 );
+
+const facts = factQueueHandler({
+  accepts: ['payment.refunded.v1'],
+  async react(event, { log }) {
+    const recorded = await inventory.compensateShipment(event as CloudEvent<'payment.refunded.v1'>);
+    log.info(recorded ? 'released: inventory.released.v1 recorded' : 'released already', {
+      eventId: event.id,
+    });
+  },
+});
+
+export const handler = (event: unknown, context: Context) =>
+  isSqsEvent(event) ? facts(event, context) : commands(event, context);

@@ -7,7 +7,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrderLine } from '../shared/commands.js';
 import { cancellationCodes, isConditionFailure } from '../shared/dynamodb.js';
+import type { CloudEvent } from '../shared/events.js';
 import { ItemKind, reservationKey, stockKey } from '../shared/keys.js';
+import { putEventOnce } from '../shared/outbox.js';
 import { interpretReserveCancellation, type ReservationStatus } from './domain.js';
 import {
   InventoryUnavailableError,
@@ -33,6 +35,8 @@ export interface InventoryStore {
   releaseReserved(reservation: Reservation): Promise<void>;
   /** Records a RELEASED reservation with no stock, so a late reserve of this order is refused. */
   putReleasedTombstone(orderId: string): Promise<void>;
+  /** Puts the event in the table's outbox, once per order and type; false when it was there. */
+  recordEvent(event: CloudEvent): Promise<boolean>;
 }
 
 /** The InventoryStore on a DynamoDB table with the layout of lambdas/shared/keys.ts. */
@@ -180,6 +184,14 @@ export class DynamoInventoryStore implements InventoryStore {
         throw new ReservationChangedError('a reservation appeared meanwhile', { cause: error });
       }
       throw new InventoryUnavailableError('recording the release failed', { cause: error });
+    }
+  }
+
+  async recordEvent(event: CloudEvent): Promise<boolean> {
+    try {
+      return await putEventOnce(this.db, this.tableName, reservationKey(event.subject), event);
+    } catch (error) {
+      throw new InventoryUnavailableError(`recording ${event.type} failed`, { cause: error });
     }
   }
 }

@@ -1,8 +1,11 @@
 /**
  * Inventory use cases: reserve and release, idempotent per order. A reserve after a release
- * of the same order never takes stock; a release is safe to repeat and may come first.
+ * of the same order never takes stock; a release is safe to repeat and may come first. When
+ * payment has refunded an order whose shipment failed, inventory releases on its own and says
+ * so (inventory.released.v1): compensations in reverse order of the saga's steps.
  */
 import type { InventoryReply, OrderLine } from '../shared/commands.js';
+import { buildEvent, type CloudEvent, EVENT_SOURCES } from '../shared/events.js';
 import { retryLostRaces } from '../shared/race.js';
 import {
   InventoryUnavailableError,
@@ -43,6 +46,26 @@ export class Inventory {
       },
       (error) => error instanceof ReservationChangedError,
       () => new InventoryUnavailableError(`release of ${orderId} kept racing with another writer`),
+    );
+  }
+
+  /**
+   * The second compensation of a failed shipment, after payment's refund: releases the order's
+   * stock, then records inventory.released.v1 in the inventory table's outbox (once per order).
+   * Returns whether the event is new.
+   */
+  async compensateShipment(refunded: CloudEvent<'payment.refunded.v1'>): Promise<boolean> {
+    const orderId = refunded.subject;
+    await this.release(orderId);
+    return this.store.recordEvent(
+      buildEvent({
+        type: 'inventory.released.v1',
+        source: EVENT_SOURCES.inventory,
+        orderId,
+        correlationId: refunded.correlationid,
+        sagaId: refunded.sagaid,
+        data: { orderId },
+      }),
     );
   }
 }

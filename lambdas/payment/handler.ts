@@ -1,10 +1,15 @@
 /**
- * payment λ, invoked by the worker (RequestResponse) with a PaymentCommand. A business refusal
- * is a normal reply; a transient failure throws (a function error the worker retries).
+ * payment λ, two doors: invoked by the worker (RequestResponse) with a PaymentCommand — a
+ * business refusal is a normal reply, a transient failure throws (a function error the worker
+ * retries) — and its queue of facts (subscribed to shipping.failed.v1), on which it refunds
+ * on its own. The fault settings apply to the worker's commands only.
  */
+import type { Context } from 'aws-lambda';
 import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
+import type { CloudEvent } from '../shared/events.js';
+import { factQueueHandler, isSqsEvent } from '../shared/fact-queue.js';
 import { faultSourceFromEnv, participantHandler } from '../shared/participant.js';
 import { parsePaymentCommand } from './domain.js';
 import { DynamoPaymentStore } from './payment-store.js';
@@ -20,7 +25,7 @@ const payments = new Payments(
   config.limit,
 );
 
-export const handler = participantHandler(
+const commands = participantHandler(
   parsePaymentCommand,
   (command) =>
     command.command === 'charge'
@@ -28,3 +33,16 @@ export const handler = participantHandler(
       : payments.refund(command.orderId),
   config.faults,
 );
+
+const facts = factQueueHandler({
+  accepts: ['shipping.failed.v1'],
+  async react(event, { log }) {
+    const recorded = await payments.compensateShipment(event as CloudEvent<'shipping.failed.v1'>);
+    log.info(recorded ? 'refunded: payment.refunded.v1 recorded' : 'refunded already', {
+      eventId: event.id,
+    });
+  },
+});
+
+export const handler = (event: unknown, context: Context) =>
+  isSqsEvent(event) ? facts(event, context) : commands(event, context);

@@ -6,7 +6,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../shared/dynamodb.js';
+import type { CloudEvent } from '../shared/events.js';
 import { ItemKind, paymentKey } from '../shared/keys.js';
+import { putEventOnce } from '../shared/outbox.js';
 import type { PaymentStatus } from './domain.js';
 import { PaymentChangedError, PaymentExistsError, PaymentsUnavailableError } from './errors.js';
 
@@ -32,6 +34,8 @@ export interface PaymentStore {
   markRefunded(orderId: string): Promise<void>;
   /** Records a VOIDED payment (no money moved), so a late charge is refused. */
   putVoidedTombstone(orderId: string): Promise<void>;
+  /** Puts the event in the table's outbox, once per order and type; false when it was there. */
+  recordEvent(event: CloudEvent): Promise<boolean>;
 }
 
 /** The PaymentStore on a DynamoDB table with the layout of lambdas/shared/keys.ts. */
@@ -104,6 +108,14 @@ export class DynamoPaymentStore implements PaymentStore {
       if (error instanceof PaymentExistsError)
         throw new PaymentChangedError('a payment appeared meanwhile', { cause: error });
       throw error;
+    }
+  }
+
+  async recordEvent(event: CloudEvent): Promise<boolean> {
+    try {
+      return await putEventOnce(this.db, this.tableName, paymentKey(event.subject), event);
+    } catch (error) {
+      throw new PaymentsUnavailableError(`recording ${event.type} failed`, { cause: error });
     }
   }
 

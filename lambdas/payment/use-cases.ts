@@ -1,9 +1,11 @@
 /**
  * Payment use cases: charge and refund, idempotent per order. A retried charge never charges
- * twice; a refund is safe to repeat, and a refund before any charge voids a late charge.
+ * twice; a refund is safe to repeat, and a refund before any charge voids a late charge. On a
+ * shipment that failed for good, payment refunds on its own and says so (payment.refunded.v1).
  */
 import { randomUUID } from 'node:crypto';
 import type { PaymentReply } from '../shared/commands.js';
+import { buildEvent, type CloudEvent, EVENT_SOURCES } from '../shared/events.js';
 import { retryLostRaces } from '../shared/race.js';
 import { isDeclined } from './domain.js';
 import { PaymentChangedError, PaymentExistsError, PaymentsUnavailableError } from './errors.js';
@@ -45,6 +47,28 @@ export class Payments {
       },
       (error) => error instanceof PaymentChangedError,
       () => new PaymentsUnavailableError(`refund of ${orderId} kept racing with another writer`),
+    );
+  }
+
+  /**
+   * The first compensation of a failed shipment: refunds the order, then records
+   * payment.refunded.v1 in the payments table's outbox (once per order; a repeated
+   * shipping.failed.v1 refunds nothing more and records nothing new). Returns whether the
+   * event is new.
+   */
+  async compensateShipment(failed: CloudEvent<'shipping.failed.v1'>): Promise<boolean> {
+    const orderId = failed.subject;
+    await this.refund(orderId);
+    const payment = await this.store.getPayment(orderId);
+    return this.store.recordEvent(
+      buildEvent({
+        type: 'payment.refunded.v1',
+        source: EVENT_SOURCES.payment,
+        orderId,
+        correlationId: failed.correlationid,
+        sagaId: failed.sagaid,
+        data: { orderId, ...(payment?.paymentId ? { paymentId: payment.paymentId } : {}) },
+      }),
     );
   }
 }

@@ -8,7 +8,10 @@ export const ENV = {
   ordersTable: 'ORDERS_TABLE_NAME',
   inventoryTable: 'INVENTORY_TABLE_NAME',
   paymentsTable: 'PAYMENTS_TABLE_NAME',
+  shipmentsTable: 'SHIPMENTS_TABLE_NAME',
   ordersQueueUrl: 'ORDERS_QUEUE_URL',
+  /** The shipping service's own queue: its backoff sets a failed message's visibility there. */
+  shippingQueueUrl: 'SHIPPING_QUEUE_URL',
   /** ARN of the SNS topic of the saga's events, which the outbox relay publishes to. */
   eventsTopicArn: 'EVENTS_TOPIC_ARN',
   inventoryFunction: 'INVENTORY_FUNCTION_NAME',

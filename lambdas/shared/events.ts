@@ -15,22 +15,56 @@ export const EVENT_TYPES = [
   'inventory.released.v1',
   'order.confirmed.v1',
   'order.failed.v1',
+  'shipping.requested.v1',
+  'shipping.failed.v1',
+  'order.cancelled.v1',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** The producer of each event type (a URI-reference). */
-export const EVENT_SOURCES = { api: 'mini-ec/api', worker: 'mini-ec/worker' } as const;
+/**
+ * The producers (CloudEvents `source`, a URI-reference). The worker records the saga's steps
+ * it orchestrates; shipping, payment and inventory record the facts they decide on their own
+ * (choreography: a shipment, and the compensations of a shipment that failed).
+ */
+export const EVENT_SOURCES = {
+  api: 'mini-ec/api',
+  worker: 'mini-ec/worker',
+  shipping: 'mini-ec/shipping',
+  payment: 'mini-ec/payment',
+  inventory: 'mini-ec/inventory',
+} as const;
+export type EventSource = (typeof EVENT_SOURCES)[keyof typeof EVENT_SOURCES];
 
 /** The `data` of each event type. */
 export interface EventData {
-  'order.placed.v1': { orderId: string; items: OrderLine[]; total: number; currency: string };
+  /** `noShip`: the lines' skus the catalog marks as not shippable (only when there are some). */
+  'order.placed.v1': {
+    orderId: string;
+    items: OrderLine[];
+    total: number;
+    currency: string;
+    noShip?: string[];
+  };
   'inventory.reserved.v1': { orderId: string };
   'payment.charged.v1': { orderId: string; paymentId: string; amount: number; currency: string };
   'payment.refunded.v1': { orderId: string; paymentId?: string };
   'inventory.released.v1': { orderId: string };
-  'order.confirmed.v1': { orderId: string; total: number; currency: string };
+  /** `items` and `noShip` (the skus that cannot ship) are what the shipping service needs. */
+  'order.confirmed.v1': {
+    orderId: string;
+    total: number;
+    currency: string;
+    items: OrderLine[];
+    noShip: string[];
+  };
   'order.failed.v1': { orderId: string; reason: string };
+  'shipping.requested.v1': { orderId: string; shipmentId: string; items: OrderLine[] };
+  'shipping.failed.v1': { orderId: string; reason: ShippingFailure; skus?: string[] };
+  'order.cancelled.v1': { orderId: string; reason: 'SHIPPING_FAILED' };
 }
+
+/** Why a shipment failed for good: a sku that cannot ship, or a refusal injected by chaos. */
+export type ShippingFailure = 'SKU_CANNOT_SHIP' | 'SHIPMENT_REFUSED';
 
 /** A mini-ec CloudEvent of type `T`. */
 export interface CloudEvent<T extends EventType = EventType> {
@@ -107,13 +141,35 @@ export function asCloudEvent(value: unknown): CloudEvent | undefined {
  * type happen once per order. The api and the worker write events only through this.
  */
 export function orderEventItem(event: CloudEvent): Record<string, unknown> {
+  return outboxEventItem(orderEventKey(event.subject, event.type), event);
+}
+
+/**
+ * The outbox item of an event in any service's table (`kind` EVENT: the stack's stream filter
+ * lets exactly these through to the relay), under the key the service gives it.
+ */
+export function outboxEventItem(
+  key: { pk: string; sk: string },
+  event: CloudEvent,
+): Record<string, unknown> {
   return {
-    ...orderEventKey(event.subject, event.type),
+    ...key,
     kind: ItemKind.event,
     orderId: event.subject,
     type: event.type,
     time: event.time,
     correlationId: event.correlationid,
     event,
+  };
+}
+
+/**
+ * The orders table's copy of another service's fact about an order (`kind` FACT: on the
+ * order's timeline, never relayed again). Same key as an event of the type: once per order.
+ */
+export function orderFactItem(event: CloudEvent): Record<string, unknown> {
+  return {
+    ...outboxEventItem(orderEventKey(event.subject, event.type), event),
+    kind: ItemKind.fact,
   };
 }

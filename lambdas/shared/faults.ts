@@ -41,8 +41,9 @@ export const FAULT_LIMITS = {
   failAfterCommit: { min: 0, max: 1 },
 } as const satisfies Record<keyof FaultSettings, { min: number; max: number }>;
 
-/** The participants that take fault settings. */
-export type FaultService = 'inventory' | 'payment';
+/** The services that take fault settings: the saga's participants, and shipping. */
+export const FAULT_SERVICES = ['inventory', 'payment', 'shipping'] as const;
+export type FaultService = (typeof FAULT_SERVICES)[number];
 
 /**
  * The one place each setting is named: its CDK context key, its environment variable (the

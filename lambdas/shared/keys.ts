@@ -8,9 +8,9 @@ export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORD
 /** Orders table: one event of an order's timeline; each event type happens at most once per order. */
 export const orderEventKey = (orderId: string, type: string) => ({
   pk: `ORDER#${orderId}`,
-  sk: `EVENT#${type}`,
+  sk: `${ORDER_EVENT_SK_PREFIX}${type}`,
 });
-/** Prefix of the sort keys of an order's event items. */
+/** Prefix of the sort keys of an order's event items (and of the outbox items of every table). */
 export const ORDER_EVENT_SK_PREFIX = 'EVENT#';
 const CATALOG_PK_PREFIX = 'CATALOG#';
 /** Orders table: the catalog entry (price) of a sku; the order service prices from it. */
@@ -41,6 +41,18 @@ export const stockLedgerKey = (sku: string, entryId: string) => ({
 /** Payments table: the one payment of an order. */
 export const paymentKey = (orderId: string) => ({ pk: `PAYMENT#${orderId}`, sk: 'PAYMENT' });
 
+/** Shipments table: the one shipment of an order. */
+export const shipmentKey = (orderId: string) => ({ pk: `SHIPMENT#${orderId}`, sk: 'SHIPMENT' });
+
+/**
+ * An outbox event of a service's own table, beside the item it is about (`of`: the payment,
+ * the reservation, the shipment): each event type at most once per order in that table.
+ */
+export const outboxEventKey = (of: { pk: string }, type: string) => ({
+  pk: of.pk,
+  sk: `${ORDER_EVENT_SK_PREFIX}${type}`,
+});
+
 /** The `kind` attribute every item carries; the stream filter selects `EVENT` inserts. */
 export const ItemKind = {
   order: 'ORDER',
@@ -51,4 +63,7 @@ export const ItemKind = {
   stockLedger: 'STOCK_LEDGER',
   reservation: 'RESERVATION',
   payment: 'PAYMENT',
+  shipment: 'SHIPMENT',
+  /** Another service's fact about an order, kept on the order's timeline (not relayed). */
+  fact: 'FACT',
 } as const;

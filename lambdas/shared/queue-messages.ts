@@ -1,15 +1,16 @@
 /**
  * How an outbox event travels on the bus and its queues, free of I/O: the message of an event
- * (body = the CloudEvent, attributes = its `type`, `id` and `correlationid`, named as the
- * CloudEvent's own attributes; subscriptions filter on `type`, and raw delivery hands them to
+ * (body = the CloudEvent, attributes = its `type`, `source`, `id` and `correlationid`, named as
+ * the CloudEvent's own attributes; subscriptions filter on `type` and `source`, and raw delivery hands them to
  * each queue as SQS message attributes), batches that SNS PublishBatch and SQS
  * SendMessageBatch accept, and their entries. The relay publishes them; `mini-ec dlq redrive`
  * publishes and sends the same.
  */
 import type { CloudEvent } from './events.js';
 
-/** The message attribute that subscriptions' filter policies select events by. */
+/** The message attributes that subscriptions' filter policies select events by. */
 export const EVENT_TYPE_ATTRIBUTE = 'type';
+export const EVENT_SOURCE_ATTRIBUTE = 'source';
 
 /** PublishBatch and SendMessageBatch take at most 10 entries… */
 const MAX_BATCH_ENTRIES = 10;
@@ -28,14 +29,24 @@ export interface SizedMessage {
 /** The message of an event, on the bus and in the queues. */
 export interface QueueMessage {
   body: string;
-  attributes: { [EVENT_TYPE_ATTRIBUTE]: string; id: string; correlationid: string };
+  attributes: {
+    [EVENT_TYPE_ATTRIBUTE]: string;
+    [EVENT_SOURCE_ATTRIBUTE]: string;
+    id: string;
+    correlationid: string;
+  };
 }
 
 /** The message of an event. */
 export function toQueueMessage(event: CloudEvent): QueueMessage {
   return {
     body: JSON.stringify(event),
-    attributes: { type: event.type, id: event.id, correlationid: event.correlationid },
+    attributes: {
+      type: event.type,
+      source: event.source,
+      id: event.id,
+      correlationid: event.correlationid,
+    },
   };
 }
 

@@ -62,27 +62,14 @@ export function parseFailPlan(value: unknown): FailPlan | undefined {
 export const isLastAttempt = (receiveCount: number, maxReceiveCount: number): boolean =>
   receiveCount >= maxReceiveCount;
 
-const BACKOFF_BASE_SECONDS = 1;
-export const BACKOFF_CAP_SECONDS = 60;
-
-/**
- * Seconds before attempt `attempt + 1`: exponential (base 1 s, doubling per attempt, capped at
- * 60 s) with "equal jitter" — half fixed, half random — so retries spread out yet never come
- * back at once. Whole seconds, at least 1 (what ChangeMessageVisibility takes).
- */
-export function backoffSeconds(attempt: number, random: () => number = Math.random): number {
-  const exponent = Math.max(0, Math.floor(attempt) - 1);
-  const ceiling = Math.min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** Math.min(exponent, 30));
-  const seconds = ceiling / 2 + random() * (ceiling / 2);
-  return Math.max(1, Math.min(BACKOFF_CAP_SECONDS, Math.round(seconds)));
-}
-
 /** The facts of an order.placed.v1 event the saga needs. */
 export interface PlacedOrder {
   orderId: string;
   items: OrderLine[];
   total: number;
   currency: string;
+  /** The skus that cannot ship (the catalog's word when the order was placed). */
+  noShip: string[];
 }
 
 /** Reads the `data` of an order.placed.v1 event; undefined when it lacks what the saga needs. */
@@ -98,5 +85,13 @@ export function parsePlacedOrder(data: unknown): PlacedOrder | undefined {
     if (typeof line?.sku !== 'string' || !Number.isInteger(line.qty)) return undefined;
     items.push({ sku: line.sku, qty: line.qty as number });
   }
-  return { orderId: d.orderId, items, total: d.total as number, currency: d.currency };
+  const noShip = d.noShip ?? [];
+  if (!Array.isArray(noShip) || !noShip.every((sku) => typeof sku === 'string')) return undefined;
+  return {
+    orderId: d.orderId,
+    items,
+    total: d.total as number,
+    currency: d.currency,
+    noShip: noShip as string[],
+  };
 }

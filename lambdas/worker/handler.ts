@@ -1,23 +1,25 @@
 /**
- * worker λ: the orders queue (subscribed to the events topic for order.placed.v1) → the order saga.
- * A repeated delivery of an event is harmless without a record of its own (the saga's writes
- * and the participants are idempotent per order; see ./saga.ts); a record that failed is a
+ * worker λ, the order service's consumer of the orders queue (subscribed to the events topic
+ * for order.placed.v1 and for the facts of ./order-facts.ts): an order.placed.v1 runs the
+ * order saga; another service's fact goes on the order's timeline. A repeated delivery is
+ * harmless without a record of its own (the saga's writes and the participants are idempotent
+ * per order, see ./saga.ts; a fact is recorded once per order); a record that failed is a
  * batch item failure whose next attempt is delayed by exponential backoff with jitter.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
-import { asCloudEvent } from '../shared/events.js';
-import { logger, recordLogger } from '../shared/powertools.js';
+import type { CloudEvent } from '../shared/events.js';
+import { type FactDelivery, factQueueHandler, UnreadableFactError } from '../shared/fact-queue.js';
+import { RetryQueue } from '../shared/retry-queue.js';
 import { withoutSdkLogger } from '../shared/sdk-clients.js';
-import { backoffSeconds, isLastAttempt, parsePlacedOrder } from './domain.js';
+import { isLastAttempt, parsePlacedOrder } from './domain.js';
 import { LambdaParticipants } from './lambda-participants.js';
+import { ORDER_FACTS, OrderFacts } from './order-facts.js';
+import { DynamoOrderFactStore } from './order-facts-store.js';
 import { DynamoSagaOrderStore } from './order-store.js';
-import { RetryQueue } from './retry-queue.js';
 import { OrderSaga, type SagaInput } from './saga.js';
 
 const config = {
@@ -38,7 +40,8 @@ const lambda = withoutSdkLogger(
     cacheMiddleware: true,
   }),
 );
-const orders = new DynamoSagaOrderStore(newDocumentClient(), config.ordersTable);
+const db = newDocumentClient();
+const orders = new DynamoSagaOrderStore(db, config.ordersTable);
 const saga = new OrderSaga(
   new LambdaParticipants(
     lambda,
@@ -52,26 +55,16 @@ const retryQueue = new RetryQueue(
   withoutSdkLogger(new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true })),
   config.queueUrl,
 );
-const processor = new BatchProcessor(EventType.SQS);
-
-/** An orders-queue message that is not an order.placed.v1 event the saga can read. */
-class MalformedEventError extends Error {
-  override readonly name = 'MalformedEventError';
-}
+const facts = new OrderFacts(new DynamoOrderFactStore(db, config.ordersTable));
 
 /** Time kept back from the deadline of compensations: the final writes and the retry's bookkeeping. */
 const DEADLINE_MARGIN_MS = 2_000;
-async function handleRecord(record: SQSRecord, invocation?: Context): Promise<void> {
-  const event = asCloudEvent(safeJson(record.body));
-  const order = event?.type === 'order.placed.v1' ? parsePlacedOrder(event.data) : undefined;
-  if (!event || !order) {
-    logger.error('message is not an order.placed.v1 event; it will go to the DLQ', {
-      messageId: record.messageId,
-    });
-    throw new MalformedEventError(`message ${record.messageId} is not an order.placed.v1 event`);
-  }
-  const log = recordLogger({ correlationId: event.correlationid, orderId: order.orderId });
-  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+
+/** One delivery of an order.placed.v1 event: the saga of its order. */
+async function runSaga(event: CloudEvent, { log, attempt, context }: FactDelivery): Promise<void> {
+  const order = parsePlacedOrder(event.data);
+  if (!order)
+    throw new UnreadableFactError(`event ${event.id}: order.placed.v1 data is unreadable`);
   const input: SagaInput = {
     order,
     correlationId: event.correlationid,
@@ -79,37 +72,11 @@ async function handleRecord(record: SQSRecord, invocation?: Context): Promise<vo
     lastAttempt: isLastAttempt(attempt, config.maxReceiveCount),
     firstReceive: attempt === 1,
     // A compensation may retry while one more invoke still fits in the function's time.
-    ...(invocation
-      ? {
-          deadlineMs:
-            Date.now() +
-            invocation.getRemainingTimeInMillis() -
-            config.invokeTimeoutMs -
-            DEADLINE_MARGIN_MS,
-        }
-      : {}),
+    deadlineMs:
+      Date.now() + context.getRemainingTimeInMillis() - config.invokeTimeoutMs - DEADLINE_MARGIN_MS,
   };
-  try {
-    const outcome = await saga.run(input, log);
-    log.info(`saga done: ${outcome.result}`, { eventId: event.id, attempt, outcome });
-  } catch (error) {
-    const delay = backoffSeconds(attempt);
-    log.warn('saga attempt failed; retrying later', {
-      eventId: event.id,
-      attempt,
-      retryInSeconds: delay,
-      error,
-    });
-    await Promise.all([
-      retryQueue.retryIn(record.receiptHandle, delay, log),
-      orders
-        .recordFailedAttempt(order.orderId, describeError(error))
-        .catch((cause: unknown) =>
-          log.warn('could not record the failed attempt on the order', { error: cause }),
-        ),
-    ]);
-    throw error;
-  }
+  const outcome = await saga.run(input, log);
+  log.info(`saga done: ${outcome.result}`, { eventId: event.id, attempt, outcome });
 }
 
 /** "Name: message" of an error and of the cause that explains it (an invoke's function error). */
@@ -120,18 +87,18 @@ function describeError(error: unknown): string {
   return cause === undefined ? text(error) : `${text(error)} (${text(cause)})`;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-export const handler = async (event: SQSEvent, context: Context) => {
-  logger.addContext(context);
-  return processPartialResponse(event, handleRecord, processor, {
-    context,
-    throwOnFullBatchFailure: false,
-  });
-};
+export const handler = factQueueHandler({
+  accepts: ['order.placed.v1', ...ORDER_FACTS],
+  react: (event, delivery) =>
+    event.type === 'order.placed.v1' ? runSaga(event, delivery) : facts.record(event, delivery.log),
+  retry: retryQueue,
+  // What `mini-ec dlq list` and the chaos report show of an order that keeps failing.
+  onFailure: (event, error, { log }) =>
+    event.type !== 'order.placed.v1'
+      ? Promise.resolve()
+      : orders
+          .recordFailedAttempt(event.subject, describeError(error))
+          .catch((cause: unknown) =>
+            log.warn('could not record the failed attempt on the order', { error: cause }),
+          ),
+});

@@ -188,6 +188,8 @@ export class OrderSaga {
       orderId: order.orderId,
       total: order.total,
       currency: order.currency,
+      items: order.items,
+      noShip: order.noShip,
     });
     const changed = await this.store.finish(order.orderId, {
       status: 'CONFIRMED',

@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 export interface QueueWithDlqProps {
   readonly visibilityTimeout: Duration;
   readonly maxReceiveCount: number;
+  /** What lands in the DLQ and what an operator does about it (the alarm's description). */
+  readonly holds: string;
 }
 
 /**
@@ -19,11 +21,7 @@ export class QueueWithDlq extends Construct {
 
   constructor(scope: Construct, id: string, props: QueueWithDlqProps) {
     super(scope, id);
-    const dead = newDeadLetterQueue(
-      this,
-      'Dlq',
-      'orders the worker could not settle; redrive with npx mini-ec dlq redrive',
-    );
+    const dead = newDeadLetterQueue(this, 'Dlq', props.holds);
     this.dlq = dead.queue;
     this.dlqAlarm = dead.alarm;
     this.queue = new sqs.Queue(this, 'Queue', {

@@ -10,7 +10,12 @@ import {
 } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FAULT_NAMES, type FaultSettings, faultNamesOf } from '../../lambdas/shared/faults.js';
+import {
+  FAULT_NAMES,
+  FAULT_SERVICES,
+  type FaultSettings,
+  faultNamesOf,
+} from '../../lambdas/shared/faults.js';
 
 /** Fault settings given to the stack through CDK context (see lib/config.ts). */
 export interface FaultOptions {
@@ -23,13 +28,16 @@ export interface FaultOptions {
   readonly failAfterCommit?: number;
   readonly inventoryFailAfterCommit?: number;
   readonly paymentFailAfterCommit?: number;
+  readonly shippingFailRate?: number;
+  readonly shippingDelayMs?: number;
+  readonly shippingFailAfterCommit?: number;
 }
 
 /** Each option's CDK context key and environment variable, from lambdas/shared/faults.ts. */
 const FAULT_CONTEXT = Object.fromEntries(
   (Object.keys(FAULT_NAMES) as (keyof FaultSettings)[]).flatMap((setting) => [
     [setting, FAULT_NAMES[setting]],
-    ...(['inventory', 'payment'] as const).map((service) => [
+    ...FAULT_SERVICES.map((service) => [
       `${service}${setting[0]?.toUpperCase()}${setting.slice(1)}`,
       faultNamesOf(service, setting),
     ]),

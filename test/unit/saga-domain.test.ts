@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { BACKOFF_CAP_SECONDS, backoffSeconds } from '../../lambdas/shared/backoff.js';
 import {
-  BACKOFF_CAP_SECONDS,
-  backoffSeconds,
   decideAfterCharge,
   decideAfterReserve,
   isLastAttempt,

@@ -1,9 +1,9 @@
 /**
- * The worker's backoff: a failed message's visibility timeout is set to the delay before its
- * next attempt (ChangeMessageVisibility on the orders queue).
+ * A queue consumer's backoff: a failed message's visibility timeout is set to the delay before
+ * its next attempt (ChangeMessageVisibility on the consumer's own queue).
  */
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Log } from '../shared/powertools.js';
+import type { Log } from './powertools.js';
 
 /** Delays the next delivery of a received message. */
 export class RetryQueue {

@@ -1,0 +1,42 @@
+/**
+ * Shipping rules, free of I/O: what a confirmed order must tell the shipping service, and
+ * whether its shipment can go.
+ */
+import type { OrderLine } from '../shared/commands.js';
+import type { ShippingFailure } from '../shared/events.js';
+
+/** What the shipping service needs of an order.confirmed.v1 event. */
+export interface ConfirmedOrder {
+  orderId: string;
+  items: OrderLine[];
+  noShip: string[];
+}
+
+/** Reads the `data` of an order.confirmed.v1 event; undefined when it lacks what shipping needs. */
+export function parseConfirmedOrder(data: unknown): ConfirmedOrder | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { orderId, items, noShip } = data as Record<string, unknown>;
+  if (typeof orderId !== 'string' || !Array.isArray(items) || items.length === 0) return undefined;
+  if (!Array.isArray(noShip) || !noShip.every((sku) => typeof sku === 'string')) return undefined;
+  const lines: OrderLine[] = [];
+  for (const item of items as unknown[]) {
+    const line = item as Partial<OrderLine> | null;
+    if (typeof line?.sku !== 'string' || !Number.isInteger(line.qty)) return undefined;
+    lines.push({ sku: line.sku, qty: line.qty as number });
+  }
+  return { orderId, items: lines, noShip: noShip as string[] };
+}
+
+/** Whether the order ships: every line's sku can ship, and chaos did not refuse it. */
+export type ShipmentDecision =
+  | { ship: true }
+  | { ship: false; reason: ShippingFailure; skus?: string[] };
+
+/** Decides the shipment of a confirmed order; `refused`: chaos refuses it on purpose. */
+export function decideShipment(order: ConfirmedOrder, refused: boolean): ShipmentDecision {
+  const noShip = new Set(order.noShip);
+  const skus = order.items.map((line) => line.sku).filter((sku) => noShip.has(sku));
+  if (skus.length > 0) return { ship: false, reason: 'SKU_CANNOT_SHIP', skus };
+  if (refused) return { ship: false, reason: 'SHIPMENT_REFUSED' };
+  return { ship: true };
+}

@@ -1,0 +1,52 @@
+/**
+ * shipping λ: its queue (subscribed to the events topic for order.confirmed.v1) → one
+ * shipment per order, written with its event (the shipments table's outbox). The fault
+ * settings of `mini-ec chaos set --service shipping` apply around each delivery; a failed
+ * delivery is retried with backoff and ends in the queue's DLQ like the worker's.
+ */
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { requireEnv } from '../shared/config.js';
+import { newDocumentClient } from '../shared/dynamodb.js';
+import { ENV } from '../shared/env-names.js';
+import type { CloudEvent } from '../shared/events.js';
+import { factQueueHandler, UnreadableFactError } from '../shared/fact-queue.js';
+import { injectFault, loseAnswerAfterCommit } from '../shared/faults.js';
+import { faultSourceFromEnv } from '../shared/participant.js';
+import { RetryQueue } from '../shared/retry-queue.js';
+import { withoutSdkLogger } from '../shared/sdk-clients.js';
+import { parseConfirmedOrder } from './domain.js';
+import { DynamoShipmentStore } from './shipment-store.js';
+import { Shipping } from './use-cases.js';
+
+const config = {
+  tableName: requireEnv(ENV.shipmentsTable),
+  queueUrl: requireEnv(ENV.shippingQueueUrl),
+  faults: faultSourceFromEnv(),
+};
+const shipping = new Shipping(new DynamoShipmentStore(newDocumentClient(), config.tableName));
+// The endpoint is the one the environment resolves, never the queue URL's host.
+const retryQueue = new RetryQueue(
+  withoutSdkLogger(new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true })),
+  config.queueUrl,
+);
+
+export const handler = factQueueHandler({
+  accepts: ['order.confirmed.v1'],
+  retry: retryQueue,
+  async react(event, { log }) {
+    const confirmed = event as CloudEvent<'order.confirmed.v1'>;
+    const order = parseConfirmedOrder(confirmed.data);
+    if (!order)
+      throw new UnreadableFactError(`event ${event.id}: order.confirmed.v1 data is unreadable`);
+    const settings = await config.faults.current();
+    await injectFault(settings);
+    const outcome = await shipping.ship(order, confirmed);
+    if (outcome.created)
+      log.info(`shipment ${outcome.shipment.status}`, {
+        shipmentId: outcome.shipment.shipmentId,
+        ...(outcome.shipment.reason ? { reason: outcome.shipment.reason } : {}),
+      });
+    else log.info('the order has its shipment already: nothing new', { eventId: event.id });
+    loseAnswerAfterCommit(settings);
+  },
+});
