@@ -14,6 +14,7 @@ import {
   type Shard,
   type ShardIteratorType,
   type _Record as StreamRecord,
+  TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Invoker } from '../invoke/invoke.js';
@@ -231,7 +232,8 @@ export class DynamoStreamSource {
     shard: ShardState,
     position: ShardIteratorType,
   ): Promise<string | undefined> {
-    const after = this.checkpoints[shard.shardId];
+    // After the last record read (buffered ones too, so none is read twice), else the position.
+    const after = shard.buffer.at(-1)?.dynamodb.SequenceNumber ?? this.checkpoints[shard.shardId];
     const { ShardIterator } = await this.deps.streams.send(
       new GetShardIteratorCommand({
         StreamArn: this.streamArn,
@@ -260,7 +262,16 @@ export class DynamoStreamSource {
         if (records.length > 0 && shard.buffer.length === 0) shard.bufferSince = Date.now();
         shard.buffer.push(...records);
       } catch (error) {
-        if (!(error instanceof ExpiredIteratorException)) throw error;
+        // An expired iterator, or one DynamoDB Local calls trimmed: its sequence numbers are
+        // global across tables, so an iterator taken on an empty shard points at a number
+        // another table's record took, and reading it fails once records come. Lambda's
+        // poller takes a new iterator; so does this one, after what it has already read.
+        if (
+          !(
+            error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException
+          )
+        )
+          throw error;
         shard.iterator = await this.iteratorFor(shard, 'TRIM_HORIZON');
         return;
       }
