@@ -9,11 +9,10 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.js';
-import { EVENT_SOURCES } from '../lambdas/shared/events.js';
+import { EVENT_SOURCES, ORDER_FACTS } from '../lambdas/shared/events.js';
 import type { FaultService } from '../lambdas/shared/faults.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
 import { orderTraceQueryParts, TRACE_QUERY_PLACEHOLDER } from '../lambdas/shared/log-keys.js';
-import { ORDER_FACTS } from '../lambdas/worker/order-facts.js';
 import { type FaultSettings, readSettings, type StackSettings } from './config.js';
 import { EventBus } from './constructs/event-bus.js';
 import { OrdersApi } from './constructs/orders-api.js';
@@ -70,9 +69,10 @@ export class MiniEcStack extends Stack {
       ['order.placed.v1', ...ORDER_FACTS],
       [EVENT_SOURCES.api, EVENT_SOURCES.shipping, EVENT_SOURCES.payment, EVENT_SOURCES.inventory],
     );
+    // Each is read by a function with the participants' timeout: visibility 6× that, as AWS advises.
     const factQueue = (id: string, holds: string) =>
       new QueueWithDlq(this, id, {
-        visibilityTimeout: Duration.seconds(timeouts.visibilitySeconds),
+        visibilityTimeout: Duration.seconds(timeouts.participantSeconds * 6),
         maxReceiveCount: settings.maxReceiveCount,
         holds,
       });

@@ -22,6 +22,18 @@ export const EVENT_TYPES = [
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /**
+ * The facts of other services the order service takes from its queue besides order.placed.v1:
+ * it keeps them on the order's timeline and cancels an order whose shipment failed once both
+ * compensations are there (lambdas/worker/order-facts.ts; the stack's subscription filter).
+ */
+export const ORDER_FACTS = [
+  'shipping.requested.v1',
+  'shipping.failed.v1',
+  'payment.refunded.v1',
+  'inventory.released.v1',
+] as const satisfies readonly EventType[];
+
+/**
  * The producers (CloudEvents `source`, a URI-reference). The worker records the saga's steps
  * it orchestrates; shipping, payment and inventory record the facts they decide on their own
  * (choreography: a shipment, and the compensations of a shipment that failed).

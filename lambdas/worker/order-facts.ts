@@ -9,14 +9,6 @@
 import { buildEvent, type CloudEvent, EVENT_SOURCES, type EventType } from '../shared/events.js';
 import type { Log } from '../shared/powertools.js';
 
-/** The facts of other services the order service takes from its queue (besides order.placed.v1). */
-export const ORDER_FACTS = [
-  'shipping.requested.v1',
-  'shipping.failed.v1',
-  'payment.refunded.v1',
-  'inventory.released.v1',
-] as const satisfies readonly EventType[];
-
 /** The compensations of a failed shipment, both needed before the order is CANCELLED. */
 const COMPENSATIONS = ['payment.refunded.v1', 'inventory.released.v1'] as const;
 

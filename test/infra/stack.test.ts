@@ -49,7 +49,7 @@ function functionByService(template: Template, service: string): [string, Resour
   return found as [string, Resource];
 }
 
-const SERVICES = ['api', 'outbox-relay', 'worker', 'inventory', 'payment'] as const;
+const SERVICES = ['api', 'outbox-relay', 'worker', 'inventory', 'payment', 'shipping'] as const;
 
 /** The bundled index.mjs of a function, read from the asset its S3Key names. */
 function bundleOf(outdir: string, fn: Resource): string {
@@ -86,21 +86,21 @@ describe('MiniEc stack', () => {
       expect(acknowledged.reason.length).toBeGreaterThan(40);
   });
 
-  it('runs five functions on Node.js 24, arm64, each with its own log group with retention', () => {
+  it('runs six functions on Node.js 24, arm64, each with its own log group with retention', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     const saga = Object.values(functions).filter((f) =>
       JSON.stringify((f as Resource).Properties.Environment ?? {}).includes(
         'POWERTOOLS_SERVICE_NAME',
       ),
     );
-    expect(saga).toHaveLength(5);
+    expect(saga).toHaveLength(6);
     for (const f of saga) {
       expect((f as Resource).Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
       });
     }
-    template.resourceCountIs('AWS::Logs::LogGroup', 6);
+    template.resourceCountIs('AWS::Logs::LogGroup', 7);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
   });
 
@@ -124,13 +124,13 @@ describe('MiniEc stack', () => {
     }
   });
 
-  it('keeps three on-demand tables destroyed with the stack, the orders table streaming new images and expiring Idempotency-Key guards', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 3);
-    template.allResourcesProperties('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST' });
-    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
+  it('keeps four on-demand tables destroyed with the stack, each streaming new images (its outbox), the orders table expiring Idempotency-Key guards', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    template.allResourcesProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
       StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
     });
+    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -163,15 +163,21 @@ describe('MiniEc stack', () => {
     });
   });
 
-  it('keeps timeouts consistent end to end: participant < invoke < worker < visibility', () => {
+  it('keeps timeouts consistent end to end: participant < invoke < worker < visibility, each queue 6× its reader', () => {
     const [, worker] = functionByService(template, 'worker');
     const [, payment] = functionByService(template, 'payment');
     const [, inventory] = functionByService(template, 'inventory');
     const env = (worker.Properties.Environment as { Variables: Record<string, string> }).Variables;
-    const queues = Object.values(template.findResources('AWS::SQS::Queue')).filter(
-      (q) => (q as Resource).Properties.RedrivePolicy !== undefined,
-    ) as Resource[];
-    const visibility = queues.map((q) => q.Properties.VisibilityTimeout as number);
+    const [, shipping] = functionByService(template, 'shipping');
+    const queues = Object.entries(template.findResources('AWS::SQS::Queue')).filter(
+      ([, q]) => (q as Resource).Properties.RedrivePolicy !== undefined,
+    ) as [string, Resource][];
+    const visibility = Object.fromEntries(
+      queues.map(([id, q]) => [
+        id.replace(/Queue[0-9A-F]{8}$/, ''),
+        q.Properties.VisibilityTimeout as number,
+      ]),
+    );
 
     const participantMs = Math.max(
       (payment.Properties.Timeout as number) * 1000,
@@ -181,7 +187,14 @@ describe('MiniEc stack', () => {
     expect(Number(env.INVOKE_TIMEOUT_MS)).toBeLessThan(
       (worker.Properties.Timeout as number) * 1000,
     );
-    expect(visibility).toEqual([(worker.Properties.Timeout as number) * 6]);
+    // Each queue's visibility timeout is 6× the timeout of the function that reads it.
+    const sixTimes = (fn: Resource) => (fn.Properties.Timeout as number) * 6;
+    expect(visibility).toEqual({
+      Orders: sixTimes(worker),
+      ShippingOrders: sixTimes(shipping),
+      PaymentFacts: sixTimes(payment),
+      InventoryFacts: sixTimes(inventory),
+    });
   });
 
   it('takes shorter timeouts from context for crash tests, and refuses a chain that does not grow', () => {
@@ -191,13 +204,14 @@ describe('MiniEc stack', () => {
     );
   });
 
-  it('gives each participant a chaos parameter, {} by default, that only it may read', () => {
+  it('gives each participant and shipping a chaos parameter, {} by default, that only it may read', () => {
     const parameters = template.findResources('AWS::SSM::Parameter');
     expect(Object.values(parameters).map((p) => (p as Resource).Properties.Value)).toEqual([
       '{}',
       '{}',
+      '{}',
     ]);
-    for (const service of ['inventory', 'payment']) {
+    for (const service of ['inventory', 'payment', 'shipping']) {
       const [, fn] = functionByService(template, service);
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
         .Variables;
@@ -210,36 +224,43 @@ describe('MiniEc stack', () => {
     const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
       JSON.stringify(p).includes('ssm:GetParameter'),
     );
-    expect(readers).toHaveLength(2);
+    expect(readers).toHaveLength(3);
   });
 
   it('rejects a context value out of range with its name', () => {
     expect(() => synth({ faultFailRate: 2 })).toThrow(/faultFailRate/);
   });
 
-  it('relays new event items only, in batches, bisecting, with bounded retries and an on-failure destination', () => {
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersTable'), 'StreamArn'] },
-      StartingPosition: 'TRIM_HORIZON',
-      BatchSize: 100,
-      BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: 10,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RelayDlq'), 'Arn'] } },
-      },
-      FilterCriteria: {
-        Filters: [
-          {
-            Pattern: JSON.stringify({
-              eventName: ['INSERT'],
-              dynamodb: { NewImage: { kind: { S: ['EVENT'] } } },
-            }),
+  it.each(['OrdersTable', 'PaymentsTable', 'InventoryTable', 'ShipmentsTable'])(
+    'relays new event items of the %s outbox only, in batches, bisecting, with bounded retries and an on-failure destination',
+    (table) => {
+      const [relayId] = functionByService(template, 'outbox-relay');
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: relayId },
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${table}`), 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: {
+          OnFailure: {
+            Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RelayDlq'), 'Arn'] },
           },
-        ],
-      },
-    });
-  });
+        },
+        FilterCriteria: {
+          Filters: [
+            {
+              Pattern: JSON.stringify({
+                eventName: ['INSERT'],
+                dynamodb: { NewImage: { kind: { S: ['EVENT'] } } },
+              }),
+            },
+          ],
+        },
+      });
+    },
+  );
 
   it('feeds the worker the orders queue in batches of at most 10 with partial failures and a concurrency cap, unfiltered (the subscription filters)', () => {
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
@@ -256,7 +277,7 @@ describe('MiniEc stack', () => {
     expect(mapping?.Properties.FilterCriteria).toBeUndefined();
   });
 
-  it('publishes every event to one TLS-only, encrypted SNS topic; the orders queue takes order.placed.v1 alone, raw', () => {
+  it('publishes every event to one TLS-only, encrypted SNS topic; each consumer queue takes its facts, raw, filtered by type (and source)', () => {
     const topics = template.findResources('AWS::SNS::Topic');
     expect(Object.keys(topics)).toHaveLength(1);
     const [topicId, topic] = Object.entries(topics)[0] as [string, Resource];
@@ -274,13 +295,34 @@ describe('MiniEc stack', () => {
     const subscriptions = Object.values(
       template.findResources('AWS::SNS::Subscription'),
     ) as Resource[];
-    expect(subscriptions).toHaveLength(1);
-    expect(subscriptions[0]?.Properties).toMatchObject({
-      Protocol: 'sqs',
-      TopicArn: { Ref: topicId },
-      Endpoint: { 'Fn::GetAtt': [expect.stringMatching(/^OrdersQueue/), 'Arn'] },
-      RawMessageDelivery: true,
-      FilterPolicy: { type: ['order.placed.v1'] },
+    const byQueue = Object.fromEntries(
+      subscriptions.map((sub) => {
+        expect(sub.Properties).toMatchObject({
+          Protocol: 'sqs',
+          TopicArn: { Ref: topicId },
+          RawMessageDelivery: true,
+        });
+        const endpoint = sub.Properties.Endpoint as { 'Fn::GetAtt': [string, string] };
+        const queue = endpoint['Fn::GetAtt'][0].replace(/Queue[0-9A-F]{8}$/, '');
+        return [queue, sub.Properties.FilterPolicy];
+      }),
+    );
+    expect(byQueue).toEqual({
+      // The order service: the saga's start, and the other services' facts (not its own events).
+      Orders: {
+        type: [
+          'order.placed.v1',
+          'shipping.requested.v1',
+          'shipping.failed.v1',
+          'payment.refunded.v1',
+          'inventory.released.v1',
+        ],
+        source: ['mini-ec/api', 'mini-ec/shipping', 'mini-ec/payment', 'mini-ec/inventory'],
+      },
+      ShippingOrders: { type: ['order.confirmed.v1'] },
+      PaymentFacts: { type: ['shipping.failed.v1'] },
+      // Reverse order: inventory releases on payment's refund, not on the worker's.
+      InventoryFacts: { type: ['payment.refunded.v1'], source: ['mini-ec/payment'] },
     });
     // The queue lets this topic, and only it, send.
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -363,8 +405,18 @@ describe('MiniEc stack', () => {
     }
   });
 
-  it('alarms on both DLQs, the age of the oldest orders message and worker errors', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  it('alarms on every DLQ (orders, relay, shipping, payment facts, inventory facts), the age of the oldest orders message and worker errors', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    const dlqAlarms = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).filter((id) =>
+      /DlqNotEmpty/.test(id),
+    );
+    expect(dlqAlarms.map((id) => id.replace(/DlqNotEmpty.*/, '')).sort()).toEqual([
+      'InventoryFacts',
+      'Orders',
+      'PaymentFacts',
+      'Relay',
+      'ShippingOrders',
+    ]);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'ApproximateAgeOfOldestMessage',
     });
@@ -387,11 +439,19 @@ describe('MiniEc stack', () => {
         'RelayDlqUrl',
         'InventoryChaosParameterName',
         'PaymentChaosParameterName',
+        'ShipmentsTableName',
+        'ShippingQueueUrl',
+        'ShippingDlqUrl',
+        'PaymentFactsQueueUrl',
+        'PaymentFactsDlqUrl',
+        'InventoryFactsQueueUrl',
+        'InventoryFactsDlqUrl',
+        'ShippingChaosParameterName',
       ]),
     );
   });
 
-  it("saves the trace query mini-ec trace runs, over the five functions' log groups, and outputs them", () => {
+  it("saves the trace query mini-ec trace runs, over the six functions' log groups, and outputs them", () => {
     const definitions = template.findResources('AWS::Logs::QueryDefinition');
     expect(Object.keys(definitions)).toHaveLength(1);
     const [definition] = Object.values(definitions);
@@ -407,9 +467,9 @@ describe('MiniEc stack', () => {
     const groupsOfFunctions = Object.values(functions).map(
       (fn) => (fn.Properties as { LoggingConfig: { LogGroup: unknown } }).LoggingConfig.LogGroup,
     );
-    expect(groupsOfFunctions).toHaveLength(5);
+    expect(groupsOfFunctions).toHaveLength(6);
     expect(props.LogGroupNames).toEqual(expect.arrayContaining(groupsOfFunctions));
-    expect(props.LogGroupNames).toHaveLength(5);
+    expect(props.LogGroupNames).toHaveLength(6);
 
     const outputs = template.findOutputs('*');
     const logGroupOutputs = Object.keys(outputs).filter((name) => name.endsWith('LogGroupName'));
@@ -418,6 +478,7 @@ describe('MiniEc stack', () => {
       'InventoryLogGroupName',
       'OutboxRelayLogGroupName',
       'PaymentLogGroupName',
+      'ShippingLogGroupName',
       'WorkerLogGroupName',
     ]);
     expect(logGroupOutputs.map((name) => outputs[name]?.Value)).toEqual(

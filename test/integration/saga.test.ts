@@ -344,6 +344,8 @@ describe('order saga', () => {
         orderId,
         total: input.order.total,
         currency: input.order.currency,
+        items: input.order.items,
+        noShip: [],
       }),
     });
 
@@ -370,7 +372,13 @@ describe('order saga', () => {
         orderId,
         correlationId: input.correlationId,
         sagaId: input.sagaId,
-        data: { orderId, total: input.order.total, currency: input.order.currency },
+        data: {
+          orderId,
+          total: input.order.total,
+          currency: input.order.currency,
+          items: input.order.items,
+          noShip: [],
+        },
       }),
     };
 

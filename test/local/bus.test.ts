@@ -14,14 +14,14 @@ import { meterSnsExchange, meterSqsExchange, SNS_DELIVERY } from '../../local/me
 import { UsageMeter } from '../../local/meter/usage.js';
 import { StackTemplate } from '../../local/template/stack.js';
 
-const subscription = (queue: string, types: string[]) => ({
+const subscription = (queue: string, types: string[], sources?: string[]) => ({
   Type: 'AWS::SNS::Subscription',
   Properties: {
     Protocol: 'sqs',
     TopicArn: { Ref: 'EventsTopic' },
     Endpoint: { 'Fn::GetAtt': [queue, 'Arn'] },
     RawMessageDelivery: true,
-    FilterPolicy: { type: types },
+    FilterPolicy: { type: types, ...(sources ? { source: sources } : {}) },
   },
 });
 const template = new StackTemplate({
@@ -35,6 +35,8 @@ const template = new StackTemplate({
       ConfirmedQueue: { Type: 'AWS::SQS::Queue', Properties: {} },
       PlacedSubscription: subscription('PlacedQueue', ['order.placed.v1']),
       ConfirmedSubscription: subscription('ConfirmedQueue', ['order.confirmed.v1']),
+      ApiPlacedQueue: { Type: 'AWS::SQS::Queue', Properties: {} },
+      ApiPlacedSubscription: subscription('ApiPlacedQueue', ['order.placed.v1'], ['mini-ec/api']),
       EmailSubscription: {
         Type: 'AWS::SNS::Subscription',
         Properties: { Protocol: 'email', TopicArn: { Ref: 'EventsTopic' }, Endpoint: 'a@b.c' },
@@ -65,11 +67,15 @@ afterAll(async () => {
   await sqsService.stop();
 });
 
-const event = (type: 'order.placed.v1' | 'order.confirmed.v1', n: number) =>
+const event = (
+  type: 'order.placed.v1' | 'order.confirmed.v1',
+  n: number,
+  source = 'mini-ec/api',
+) =>
   type === 'order.placed.v1'
     ? buildEvent({
         type,
-        source: 'mini-ec/api',
+        source,
         orderId: `o-${n}`,
         correlationId: `cid-${n}`,
         sagaId: `o-${n}`,
@@ -86,7 +92,13 @@ const event = (type: 'order.placed.v1' | 'order.confirmed.v1', n: number) =>
         orderId: `o-${n}`,
         correlationId: `cid-${n}`,
         sagaId: `o-${n}`,
-        data: { orderId: `o-${n}`, total: 500, currency: 'JPY' },
+        data: {
+          orderId: `o-${n}`,
+          total: 500,
+          currency: 'JPY',
+          items: [{ sku: 'coffee', qty: 1 }],
+          noShip: [],
+        },
       });
 
 async function receiveAll(logicalId: string) {
@@ -119,6 +131,13 @@ describe('the local event bus', () => {
         'arn:aws:sqs:us-east-1:000000000000:ConfirmedQueue',
         { RawMessageDelivery: 'true', FilterPolicy: '{"type":["order.confirmed.v1"]}' },
       ],
+      [
+        'arn:aws:sqs:us-east-1:000000000000:ApiPlacedQueue',
+        {
+          RawMessageDelivery: 'true',
+          FilterPolicy: '{"type":["order.placed.v1"],"source":["mini-ec/api"]}',
+        },
+      ],
     ]);
   });
 
@@ -138,13 +157,16 @@ describe('the local event bus', () => {
     );
     const placed = await receiveAll('PlacedQueue');
     const confirmed = await receiveAll('ConfirmedQueue');
+    const placedByApi = await receiveAll('ApiPlacedQueue');
     const after = meter.snapshot();
 
     expect(answer.Failed ?? []).toEqual([]);
     expect(placed.map((m) => JSON.parse(m.Body ?? '{}'))).toEqual([events[0], events[2]]);
     expect(confirmed.map((m) => JSON.parse(m.Body ?? '{}'))).toEqual([events[1]]);
+    expect(placedByApi).toHaveLength(2);
     expect(placed[0]?.MessageAttributes).toEqual({
       type: { DataType: 'String', StringValue: 'order.placed.v1' },
+      source: { DataType: 'String', StringValue: 'mini-ec/api' },
       id: { DataType: 'String', StringValue: events[0]?.id },
       correlationid: { DataType: 'String', StringValue: 'cid-1' },
     });
@@ -156,5 +178,24 @@ describe('the local event bus', () => {
     ).toBe(1);
     expect(after.sqs.byResource.PlacedQueue?.[SNS_DELIVERY]).toBe(2);
     expect(after.sqs.byResource.ConfirmedQueue?.[SNS_DELIVERY]).toBe(1);
+  });
+
+  it('delivers an event to a queue whose filter also names sources only when both its type and its source match', async () => {
+    const fromApi = event('order.placed.v1', 3);
+    const fromElsewhere = event('order.placed.v1', 4, 'mini-ec/worker');
+
+    await sns.send(
+      new PublishBatchCommand({
+        TopicArn: template.topics()[0]?.arn,
+        PublishBatchRequestEntries: publishEntries([fromElsewhere, fromApi].map(toQueueMessage)),
+      }),
+    );
+    const filtered = await receiveAll('ApiPlacedQueue');
+    const unfiltered = await receiveAll('PlacedQueue');
+
+    expect(filtered.map((m) => JSON.parse(m.Body ?? '{}').id)).toEqual([fromApi.id]);
+    expect(unfiltered.map((m) => JSON.parse(m.Body ?? '{}').id).sort()).toEqual(
+      [fromApi.id, fromElsewhere.id].sort(),
+    );
   });
 });

@@ -15,18 +15,18 @@ import {
 
 const message = (body: string): QueueMessage => ({
   body,
-  attributes: { type: 't', id: body.slice(0, 8), correlationid: 'c' },
+  attributes: { type: 't', source: 's', id: body.slice(0, 8), correlationid: 'c' },
 });
 
 describe('toQueueMessage', () => {
-  it('sends the CloudEvent as the body, with its type, id and correlation ID as attributes', () => {
+  it('sends the CloudEvent as the body, with its type, source, id and correlation ID as attributes', () => {
     const event = buildEvent({
       type: 'order.confirmed.v1',
       source: 'mini-ec/worker',
       orderId: 'o1',
       correlationId: 'cid-9',
       sagaId: 'o1',
-      data: { orderId: 'o1', total: 1, currency: 'JPY' },
+      data: { orderId: 'o1', total: 1, currency: 'JPY', items: [{ sku: 'a', qty: 1 }], noShip: [] },
     });
 
     const m = toQueueMessage(event);
@@ -34,6 +34,7 @@ describe('toQueueMessage', () => {
     expect(JSON.parse(m.body)).toEqual(event);
     expect(m.attributes).toEqual({
       type: 'order.confirmed.v1',
+      source: 'mini-ec/worker',
       id: event.id,
       correlationid: 'cid-9',
     });

@@ -99,7 +99,20 @@ describe('parsePlacedOrder', () => {
       items: [{ sku: 'a', qty: 2 }],
       total: 1000,
       currency: 'JPY',
+      noShip: [],
     });
+  });
+
+  it('reads the skus that cannot ship, when the event names some', () => {
+    expect(
+      parsePlacedOrder({
+        orderId: 'o1',
+        items: [{ sku: 'a', qty: 2 }],
+        total: 1000,
+        currency: 'JPY',
+        noShip: ['a'],
+      })?.noShip,
+    ).toEqual(['a']);
   });
 
   it.each([
@@ -107,6 +120,7 @@ describe('parsePlacedOrder', () => {
     { orderId: 'o1', items: [], total: 1, currency: 'JPY' },
     { orderId: 'o1', items: [{ sku: 'a' }], total: 1, currency: 'JPY' },
     { orderId: 'o1', items: [{ sku: 'a', qty: 1 }], total: '1', currency: 'JPY' },
+    { orderId: 'o1', items: [{ sku: 'a', qty: 1 }], total: 1, currency: 'JPY', noShip: 'a' },
   ])('refuses data the saga cannot run on: %j', (data) => {
     expect(parsePlacedOrder(data)).toBeUndefined();
   });
