@@ -22,11 +22,13 @@ export interface PlacedOrder {
 /** GET /orders/{id}, as the API returns it. */
 export interface OrderView {
   orderId: string;
-  status: 'PENDING' | 'CONFIRMED' | 'FAILED';
+  status: 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
   total: number;
   currency: string;
   items: { sku: string; qty: number; price: number }[];
   reason?: string;
+  /** The shipping service's word on a confirmed order, once the order service heard it. */
+  shipment?: { status: 'REQUESTED' | 'FAILED'; reason?: string };
   correlationId: string;
   createdAt: string;
   updatedAt: string;

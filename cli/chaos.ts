@@ -77,7 +77,7 @@ export class ChaosParameters {
     const name = this.target.outputs[OUTPUT_OF[service]];
     if (!name) {
       throw new CliError(
-        `the target has no output ${OUTPUT_OF[service]} (a stack deployed before chaos parameters existed? redeploy it)`,
+        `the target has no output ${OUTPUT_OF[service]} (a stack deployed before the ${service} chaos parameter existed? redeploy it)`,
       );
     }
     return name;
@@ -103,14 +103,18 @@ const OPTION_OF = Object.fromEntries(
 /** `--service` of a chaos command: one service, or every one when absent and allowed. */
 export function parseServices(value: string | undefined, required: boolean): ChaosService[] {
   if (value === undefined) {
-    if (required) throw new UsageError(`--service is required (${CHAOS_SERVICES.join(' or ')})`);
+    if (required) throw new UsageError(`--service is required (${oneOf(CHAOS_SERVICES)})`);
     return [...CHAOS_SERVICES];
   }
   if (!(CHAOS_SERVICES as readonly string[]).includes(value)) {
-    throw new UsageError(`--service must be ${CHAOS_SERVICES.join(' or ')}, got "${value}"`);
+    throw new UsageError(`--service must be ${oneOf(CHAOS_SERVICES)}, got "${value}"`);
   }
   return [value as ChaosService];
 }
+
+/** `a, b or c`. */
+const oneOf = (names: readonly string[]) =>
+  names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
 
 /** The settings `chaos set` was given, validated against the same bounds the functions use. */
 export function parseChaosOptions(options: ChaosSetOptions): ChaosOverrides {

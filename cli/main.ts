@@ -11,17 +11,22 @@ import { resolveTarget, type Target } from './target.js';
 export const USAGE = `mini-ec — drive the mini-ec order saga (the local cloud by default)
 
 Usage:
-  mini-ec stock set <sku> <qty> --price <n>   set the catalog price and the stock on hand
-  mini-ec stock get <sku>                     sku, price, available, reserved
+  mini-ec stock set <sku> <qty> --price <n> [--no-ship]
+                                              set the catalog price and the stock on hand
+                                              (--no-ship: the sku cannot ship, its orders
+                                              are cancelled; without it, it ships)
+  mini-ec stock get <sku>                     sku, price, available, reserved, ships
   mini-ec order <sku>=<qty>… [--key K] [--correlation-id C] [--timeout S]
-                                              place an order and follow it until it converges
+                                              place an order and follow it until it settles:
+                                              FAILED, CANCELLED, or CONFIRMED and shipping
   mini-ec orders get <id>                     the order as the API returns it
   mini-ec payments list --order <id>          the order's payments (CHARGED or REFUNDED)
-  mini-ec dlq list [--queue orders|relay|all] [--max N]
-                                              what waits in the DLQs: order, correlation ID,
-                                              last error, receive count; stream ranges
-  mini-ec dlq redrive [--queue orders] [--max N]
-                                              move the orders DLQ back to the orders queue
+  mini-ec dlq list [--queue orders|shipping|payment|inventory|relay|all] [--max N]
+                                              what waits in the DLQs (all by default): order,
+                                              correlation ID, receive count, the worker's last
+                                              error; the relay's stream ranges
+  mini-ec dlq redrive [--queue orders|shipping|payment|inventory] [--max N]
+                                              move a DLQ back to its queue (default orders)
   mini-ec dlq redrive --queue relay [--from-table]
                                               replay the stream ranges the relay could not publish
                                               (--from-table: republish the PENDING orders' events)
@@ -36,9 +41,10 @@ Usage:
   mini-ec verify [--accepted FILE] [--max-pending S]
                                               check the saga's invariants across all tables
                                               (exit 1 on any violation)
-  mini-ec chaos set --service inventory|payment [--fail-rate R] [--delay-ms D] [--fail-after-commit R]
+  mini-ec chaos set --service inventory|payment|shipping [--fail-rate R] [--delay-ms D] [--fail-after-commit R]
                                               inject faults while it runs (merged into what is set)
-  mini-ec chaos clear [--service S]           back to the functions' base settings (no faults)
+  mini-ec chaos clear [--service S]           back to the functions' base settings (no faults;
+                                              every service when none is named)
   mini-ec chaos show [--service S]            what is set
 
 Options:
@@ -56,6 +62,7 @@ const OPTIONS = {
   'stack-outputs': { type: 'string' },
   cloud: { type: 'string' },
   price: { type: 'string' },
+  'no-ship': { type: 'boolean' },
   key: { type: 'string' },
   'correlation-id': { type: 'string' },
   timeout: { type: 'string' },
@@ -98,8 +105,9 @@ const chaos = () => import('./chaos.js');
 /** Every command, by name (one or two words); USAGE above documents each of them. */
 export const COMMANDS: Record<string, Command> = {
   'stock set': {
-    options: ['price'],
-    run: async (ctx, args, v) => (await stock()).stockSet(ctx, args, { price: v.price }),
+    options: ['price', 'no-ship'],
+    run: async (ctx, args, v) =>
+      (await stock()).stockSet(ctx, args, { price: v.price, noShip: v['no-ship'] }),
   },
   'stock get': { options: [], run: async (ctx, args) => (await stock()).stockGet(ctx, args) },
   order: {

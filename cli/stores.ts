@@ -31,6 +31,14 @@ export interface StockView {
   reserved: number;
   /** Total stock put in over time (the ledger's sum). */
   stockedIn: number;
+  /** False when the catalog marks the sku as not shippable (its orders are cancelled). */
+  ships: boolean;
+}
+
+/** What `stock set` may say of the sku besides its price and stock. */
+export interface StockOptions {
+  /** The sku cannot ship: the catalog item carries `noShip: true` (absent: it ships). */
+  noShip?: boolean;
 }
 
 /** A payment of an order, as `payments list` shows it. */
@@ -60,9 +68,15 @@ export class Stores {
    * already held (`reserved`) is kept. The change of stock put in is appended to the sku's
    * ledger and added to its `stockedIn` in the same transaction, so `verify` can check that
    * stockedIn = available + reserved. The write is conditioned on the `available` it read
-   * (the saga changes it concurrently) and retried on a conflict.
+   * (the saga changes it concurrently) and retried on a conflict. The catalog item is
+   * replaced whole: without `noShip` the sku ships again.
    */
-  async setStock(sku: string, available: number, price: number): Promise<StockView> {
+  async setStock(
+    sku: string,
+    available: number,
+    price: number,
+    options: StockOptions = {},
+  ): Promise<StockView> {
     for (let attempt = 1; ; attempt++) {
       const before = await this.call('stock set', () =>
         this.db.send(
@@ -75,7 +89,7 @@ export class Stores {
       );
       const old = before.Item ? numberOr(before.Item.available, 0) : undefined;
       try {
-        await this.db.send(this.setStockTransaction(sku, available, price, old));
+        await this.db.send(this.setStockTransaction(sku, { available, price, ...options }, old));
         break;
       } catch (error) {
         // A reserve or release committed between our read and write (ConditionalCheckFailed),
@@ -100,8 +114,7 @@ export class Stores {
 
   private setStockTransaction(
     sku: string,
-    available: number,
-    price: number,
+    { available, price, noShip }: { available: number; price: number } & StockOptions,
     old: number | undefined,
   ): TransactWriteCommand {
     const now = new Date().toISOString();
@@ -111,7 +124,14 @@ export class Stores {
         {
           Put: {
             TableName: this.target.outputs.OrdersTableName,
-            Item: { ...catalogKey(sku), kind: ItemKind.catalog, sku, price, updatedAt: now },
+            Item: {
+              ...catalogKey(sku),
+              kind: ItemKind.catalog,
+              sku,
+              price,
+              ...(noShip ? { noShip: true } : {}),
+              updatedAt: now,
+            },
           },
         },
         {
@@ -181,6 +201,7 @@ export class Stores {
       available: numberOr(stock.Item?.available, 0),
       reserved: numberOr(stock.Item?.reserved, 0),
       stockedIn: numberOr(stock.Item?.stockedIn, 0),
+      ships: catalog.Item?.noShip !== true,
     };
   }
 

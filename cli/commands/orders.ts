@@ -4,6 +4,7 @@ import { OrdersApi, type OrderView } from '../api.js';
 import { parseOrderLines, rejectExtra } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
+import { hasSettled, shipsOrders } from '../order-state.js';
 import { emit, fields, table } from '../output.js';
 import { Stores } from '../stores.js';
 
@@ -16,8 +17,9 @@ export interface OrderOptions {
 }
 
 /**
- * `order <sku>=<qty>…`: places the order, then follows it until it is CONFIRMED or FAILED
- * (both exit 0: the order converged) or the time runs out (exit 1).
+ * `order <sku>=<qty>…`: places the order, then follows it until it has settled (FAILED,
+ * CANCELLED, or CONFIRMED with its shipment requested: all exit 0) or the time runs out
+ * (exit 1).
  */
 export async function placeOrder(
   ctx: CommandContext,
@@ -25,7 +27,8 @@ export async function placeOrder(
   options: OrderOptions,
 ): Promise<number> {
   const items = parseOrderLines(args);
-  const api = new OrdersApi(ctx.target().apiUrl);
+  const target = ctx.target();
+  const api = new OrdersApi(target.apiUrl);
   const key = options.key ?? randomUUID();
   const started = Date.now();
   const elapsed = () => `+${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -36,37 +39,109 @@ export async function placeOrder(
       `accepted  order ${placed.orderId}  key ${key}  correlation ${placed.correlationId}${placed.replayed ? '  (replayed: this key was used before)' : ''}`,
     );
   }
-  const history: { status: string; at: string }[] = [];
-  let last: OrderView | undefined;
-  const deadline = started + options.timeoutSeconds * 1000;
-  for (;;) {
-    const order = await api.getOrder(placed.orderId);
-    if (order.status !== last?.status) {
-      history.push({ status: order.status, at: new Date().toISOString() });
-      if (!ctx.json) ctx.io.out(`${order.status.padEnd(9)} ${elapsed()}${outcomeNote(order)}`);
-    }
-    last = order;
-    if (order.status === 'CONFIRMED' || order.status === 'FAILED') break;
-    if (Date.now() >= deadline) {
-      throw new CliError(
-        `order ${placed.orderId} is still ${order.status} after ${options.timeoutSeconds}s (see it later with: mini-ec orders get ${placed.orderId})`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
+  const history: { status: string; shipment?: string; at: string }[] = [];
+  const followed = await followOrder(
+    () => api.getOrder(placed.orderId),
+    {
+      ships: shipsOrders(target.outputs),
+      deadline: started + options.timeoutSeconds * 1000,
+      pollIntervalMs: options.pollIntervalMs,
+    },
+    (step, order) => {
+      const shipment = step.label === 'SHIPPING' ? order.shipment?.status : undefined;
+      history.push({ status: order.status, ...(shipment ? { shipment } : {}), at: nowIso() });
+      if (!ctx.json) ctx.io.out(`${step.label.padEnd(9)} ${elapsed()}${step.note}`);
+    },
+  );
+  if (!followed.settled) {
+    throw new CliError(
+      `order ${placed.orderId} is still ${stateText(followed.order)} after ${options.timeoutSeconds}s (see it later with: mini-ec orders get ${placed.orderId})`,
+    );
   }
   if (ctx.json) {
     ctx.io.out(
-      JSON.stringify({ ...last, idempotencyKey: key, replayed: placed.replayed, history }, null, 2),
+      JSON.stringify(
+        { ...followed.order, idempotencyKey: key, replayed: placed.replayed, history },
+        null,
+        2,
+      ),
     );
   }
   return 0;
 }
 
+/** One step of an order's progress as `order` prints it: PENDING, CONFIRMED, SHIPPING, … */
+export interface OrderStep {
+  /** Tells steps apart: a shipment that failed is another step than one requested. */
+  key: string;
+  label: string;
+  note: string;
+}
+
+/** The steps one reading of the order shows, in the order they happened. */
+export function stepsOf(order: OrderView): OrderStep[] {
+  const steps = [{ key: order.status, label: order.status, note: outcomeNote(order) }];
+  if (order.status === 'CONFIRMED' && order.shipment) {
+    const { status, reason } = order.shipment;
+    steps.push({
+      key: `SHIPPING ${status}`,
+      label: 'SHIPPING',
+      note:
+        status === 'REQUESTED'
+          ? '  shipment requested'
+          : `  shipment failed: ${reason ?? 'unknown'} (refund and release under way)`,
+    });
+  }
+  return steps;
+}
+
+/** How `order` follows an order: whether it ships, until when, how often. */
+export interface FollowOptions {
+  /** The target runs the shipping service (see ../order-state.ts). */
+  ships: boolean;
+  /** Epoch ms after which it stops following. */
+  deadline: number;
+  pollIntervalMs: number;
+}
+
+/**
+ * Reads the order until it has settled or the deadline passed, telling each step once (a
+ * reading can show two: CONFIRMED and its shipment). Returns the last reading.
+ */
+export async function followOrder(
+  read: () => Promise<OrderView>,
+  options: FollowOptions,
+  onStep: (step: OrderStep, order: OrderView) => void,
+): Promise<{ order: OrderView; settled: boolean }> {
+  const told = new Set<string>();
+  for (;;) {
+    const order = await read();
+    for (const step of stepsOf(order).filter((s) => !told.has(s.key))) {
+      told.add(step.key);
+      onStep(step, order);
+    }
+    if (hasSettled(order, options.ships)) return { order, settled: true };
+    if (Date.now() >= options.deadline) return { order, settled: false };
+    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs));
+  }
+}
+
 function outcomeNote(order: OrderView): string {
   if (order.status === 'CONFIRMED') return `  total ${order.total} ${order.currency}`;
-  if (order.status === 'FAILED') return `  reason ${order.reason ?? 'unknown'}`;
+  if (order.status === 'FAILED' || order.status === 'CANCELLED')
+    return `  reason ${order.reason ?? 'unknown'}`;
   return '';
 }
+
+/** Where an order that has not settled stands, for the timeout's message. */
+function stateText(order: OrderView): string {
+  if (order.status !== 'CONFIRMED') return order.status;
+  return order.shipment?.status === 'FAILED'
+    ? 'CONFIRMED, its shipment FAILED and its refund and release under way'
+    : 'CONFIRMED, its shipment not requested yet';
+}
+
+const nowIso = () => new Date().toISOString();
 
 function describeOrder(order: OrderView): string[] {
   return [
@@ -74,11 +149,14 @@ function describeOrder(order: OrderView): string[] {
       orderId: order.orderId,
       status: order.status,
       reason: order.reason,
+      shipment: order.shipment
+        ? `${order.shipment.status}${order.shipment.reason ? ` (${order.shipment.reason})` : ''}`
+        : undefined,
       total: `${order.total} ${order.currency}`,
       correlationId: order.correlationId,
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,
-    }).filter((line) => !/^reason\s+-$/.test(line)),
+    }).filter((line) => !/^(reason|shipment)\s+-$/.test(line)),
     '',
     ...table(
       order.items.map((item) => ({ ...item })),
