@@ -140,6 +140,7 @@ export class MiniEcStack extends Stack {
       environment: {
         [ENV.shipmentsTable]: shipmentsTable.tableName,
         [ENV.shippingQueueUrl]: shippingQueue.queue.queueUrl,
+        [ENV.maxReceiveCount]: String(settings.maxReceiveCount),
         ...faultEnvironment(settings.shippingFaults, shippingChaos),
       },
     });

@@ -195,6 +195,26 @@ export function documentedEventTypes(): string[] {
     .filter((name) => /\.v\d+$/.test(name));
 }
 
+/**
+ * The CloudEvent sources docs/asyncapi.yaml allows for an event type (its payload's `source`:
+ * one `const`, or an `enum` where more than one service writes the type); [] if undocumented.
+ */
+export function documentedSources(type: string): string[] {
+  const message = documentedEventTypes().includes(type) ? messageByName(type) : undefined;
+  if (!message) return [];
+  const payload = at(
+    asyncApiDocument,
+    `/components/messages/${escapePointer(message.key)}/payload`,
+  );
+  const parts = isObject(payload) && Array.isArray(payload.allOf) ? payload.allOf : [payload];
+  return parts.flatMap((part) => {
+    const source = at(part, '/properties/source');
+    if (!isObject(source)) return [];
+    if (Array.isArray(source.enum)) return source.enum.map(String);
+    return source.const === undefined ? [] : [String(source.const)];
+  });
+}
+
 function messageByName(name: string): MessageDoc | undefined {
   return asyncApiMessages().find((m) => m.name === name);
 }
@@ -236,9 +256,9 @@ export interface QueueMessage {
 }
 
 /**
- * Throws unless an orders-queue message carries a valid CloudEvent and the message
- * attributes docs/asyncapi.yaml documents (type, id, correlationid: String),
- * equal to the event's own `type`, `id` and `correlationid`.
+ * Throws unless a message of the events topic or of a consumer's queue carries a valid
+ * CloudEvent and the message attributes docs/asyncapi.yaml documents (type, source, id,
+ * correlationid: String), equal to the event's own.
  */
 export function assertValidQueueMessage(message: QueueMessage): void {
   const event: unknown = JSON.parse(message.body);
@@ -246,6 +266,7 @@ export function assertValidQueueMessage(message: QueueMessage): void {
   const e = event as JsonObject;
   const expected: Record<string, unknown> = {
     type: e.type,
+    source: e.source,
     id: e.id,
     correlationid: e.correlationid,
   };

@@ -11,6 +11,7 @@ import { resolveTarget } from '../cli/target.js';
 import type { CloudEvent } from '../lambdas/shared/events.js';
 import { ItemKind } from '../lambdas/shared/keys.js';
 import { batchEntries, toQueueMessage } from '../lambdas/shared/queue-messages.js';
+import { hasSettled, type OrderState } from '../lambdas/shared/settled.js';
 import { type LocalCloud, type LogLine, startLocalCloud } from '../local/cloud.js';
 import { assertMatchesOpenApi, assertValidCloudEvent } from './contracts.js';
 import { assemblyFor, E2E_STACKS, type StackOptions } from './stacks.js';
@@ -57,7 +58,7 @@ export class ApiClient {
     return checked('GET', path, await fetch(`${this.baseUrl}${path}`));
   }
 
-  /** Polls GET /orders/{id} until the order is CONFIRMED or FAILED, or the time runs out. */
+  /** Polls GET /orders/{id} until the order has settled (hasSettled), or the time runs out. */
   async waitForOutcome(
     orderId: string,
     timeoutMs = 60_000,
@@ -67,13 +68,21 @@ export class ApiClient {
     for (;;) {
       const { status, body } = await this.get(`/orders/${orderId}`);
       expect(status).toBe(200);
-      if (body.status === 'CONFIRMED' || body.status === 'FAILED') return body;
+      if (hasSettled(body as OrderState)) return body;
       if (Date.now() > deadline)
         throw new Error(`order ${orderId} still ${String(body.status)} after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
 }
+
+/** The queues the bus delivers to (their URLs' output names): the orders queue and the facts'. */
+const CONSUMER_QUEUES = [
+  'OrdersQueueUrl',
+  'ShippingQueueUrl',
+  'PaymentFactsQueueUrl',
+  'InventoryFactsQueueUrl',
+] as const;
 
 /** A running local cloud plus the few direct data operations the end-to-end tests need. */
 export interface E2eCloud {
@@ -89,8 +98,12 @@ export interface E2eCloud {
   countOrders(): Promise<number>;
   /** Sends an event to the orders queue as the relay would (a duplicate delivery), maybe delayed. */
   sendToOrdersQueue(event: unknown, delaySeconds?: number): Promise<void>;
-  /** Waits until the orders queue has no visible, in-flight or delayed message. */
+  /** Sends an event to a consumer's queue (by its URL's output name), as the bus would deliver it. */
+  sendToQueue(queueOutput: string, event: unknown, delaySeconds?: number): Promise<void>;
+  /** Waits until no consumer queue of the bus has a visible, in-flight or delayed message. */
   waitForQueuesToDrain(timeoutMs?: number): Promise<void>;
+  /** The shipment items of an order in the shipments table (none, one, or a bug). */
+  shipmentsOf(orderId: string): Promise<Record<string, unknown>[]>;
   /** Service names of the functions that logged a line with this correlation id. */
   functionsThatLogged(correlationId: string): Set<string>;
   logLinesMatching(pattern: RegExp): LogLine[];
@@ -158,12 +171,15 @@ export async function startE2eCloud(
       const items = await scanAll(output('OrdersTableName'));
       return items.filter((item) => item.kind === ItemKind.order).length;
     },
-    async sendToOrdersQueue(event, delaySeconds = 0) {
+    sendToOrdersQueue(event, delaySeconds = 0) {
+      return this.sendToQueue('OrdersQueueUrl', event, delaySeconds);
+    },
+    async sendToQueue(queueOutput, event, delaySeconds = 0) {
       // The message the bus delivers with raw delivery: the event and its string attributes.
       const [entry] = batchEntries([toQueueMessage(event as CloudEvent)]);
       await sqs.send(
         new SendMessageCommand({
-          QueueUrl: output('OrdersQueueUrl'),
+          QueueUrl: output(queueOutput),
           MessageBody: entry?.MessageBody,
           DelaySeconds: delaySeconds,
           MessageAttributes: entry?.MessageAttributes,
@@ -172,25 +188,37 @@ export async function startE2eCloud(
     },
     async waitForQueuesToDrain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
+      const queues = CONSUMER_QUEUES.map(output);
       for (;;) {
-        const { Attributes } = await sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: output('OrdersQueueUrl'),
-            AttributeNames: [
-              'ApproximateNumberOfMessages',
-              'ApproximateNumberOfMessagesNotVisible',
-              'ApproximateNumberOfMessagesDelayed',
-            ],
+        const depths = await Promise.all(
+          queues.map(async (QueueUrl) => {
+            const { Attributes } = await sqs.send(
+              new GetQueueAttributesCommand({
+                QueueUrl,
+                AttributeNames: [
+                  'ApproximateNumberOfMessages',
+                  'ApproximateNumberOfMessagesNotVisible',
+                  'ApproximateNumberOfMessagesDelayed',
+                ],
+              }),
+            );
+            return (
+              Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+              Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
+              Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
+            );
           }),
         );
-        const pending =
-          Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-          Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) +
-          Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+        const pending = depths.reduce((a, b) => a + b, 0);
         if (pending === 0) return;
-        if (Date.now() > deadline) throw new Error(`orders queue still holds ${pending} messages`);
+        if (Date.now() > deadline)
+          throw new Error(`the consumer queues still hold ${pending} messages`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+    },
+    async shipmentsOf(orderId) {
+      const items = await scanAll(output('ShipmentsTableName'));
+      return items.filter((item) => item.kind === ItemKind.shipment && item.orderId === orderId);
     },
     functionsThatLogged(correlationId) {
       return new Set(

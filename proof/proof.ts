@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { orderEventKey, orderKey } from '../lambdas/shared/keys.js';
+import { hasSettled, type OrderState } from '../lambdas/shared/settled.js';
 import type { CloudInfo } from '../local/cloud.js';
 
 /** One order to place: its lines. */
@@ -63,8 +64,12 @@ export async function placeAll(
 /** An order as it ended (or still is). */
 export interface OrderOutcome {
   orderId: string;
-  status: 'PENDING' | 'CONFIRMED' | 'FAILED';
+  status: 'PENDING' | 'CONFIRMED' | 'FAILED' | 'CANCELLED';
   reason?: string;
+  /** The shipping service's word, once the order service heard it. */
+  shipment?: { status: string; reason?: string };
+  /** Whether the order will change no more (lambdas/shared/settled.ts). */
+  settled: boolean;
   createdAt: string;
   updatedAt: string;
   failedAttempts: number;
@@ -106,6 +111,8 @@ export class ProofProbe {
             orderId: String(item.orderId),
             status: item.status,
             ...(typeof item.reason === 'string' ? { reason: item.reason } : {}),
+            ...(item.shipment ? { shipment: item.shipment } : {}),
+            settled: hasSettled(item as OrderState),
             createdAt: String(item.createdAt),
             updatedAt: String(item.updatedAt),
             failedAttempts: typeof item.failedAttempts === 'number' ? item.failedAttempts : 0,
@@ -119,7 +126,7 @@ export class ProofProbe {
   }
 
   /**
-   * Polls until every order is CONFIRMED or FAILED or `timeoutMs` passes; returns each
+   * Polls until every order has settled or `timeoutMs` passes; returns each
    * order's last state (a missing order is absent from the map).
    */
   async awaitConvergence(
@@ -133,9 +140,7 @@ export class ProofProbe {
     for (;;) {
       const read = await this.orders(pending);
       for (const [id, outcome] of read) last.set(id, outcome);
-      pending = pending.filter(
-        (id) => last.get(id)?.status !== 'CONFIRMED' && last.get(id)?.status !== 'FAILED',
-      );
+      pending = pending.filter((id) => !last.get(id)?.settled);
       if (pending.length === 0 || Date.now() > deadline) return last;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
@@ -207,14 +212,14 @@ export function summarize(input: {
   for (const placement of accepted) {
     const outcome = input.outcomes.get(placement.orderId as string);
     const key = outcome
-      ? outcome.status === 'FAILED'
-        ? `FAILED/${outcome.reason ?? '?'}`
+      ? outcome.status === 'FAILED' || outcome.status === 'CANCELLED'
+        ? `${outcome.status}/${outcome.reason ?? '?'}`
         : outcome.status
       : 'MISSING';
     byOutcome[key] = (byOutcome[key] ?? 0) + 1;
     if (!outcome) continue;
     retries += outcome.failedAttempts;
-    if (outcome.status === 'CONFIRMED' || outcome.status === 'FAILED') {
+    if (outcome.settled) {
       converged++;
       times.push(Date.parse(outcome.updatedAt) - Date.parse(outcome.createdAt));
     }

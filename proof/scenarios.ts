@@ -116,10 +116,7 @@ async function runOrders(
   const accepted = placements.flatMap((p) => (p.status === 202 && p.orderId ? [p.orderId] : []));
   await options.meanwhile?.(accepted);
   const outcomes = await ctx.probe.awaitConvergence(accepted, options.convergeTimeoutMs);
-  const pending = accepted.filter((id) => {
-    const status = outcomes.get(id)?.status;
-    return status !== 'CONFIRMED' && status !== 'FAILED';
-  });
+  const pending = accepted.filter((id) => !outcomes.get(id)?.settled);
   // Let the last deliveries (duplicates, compensations already decided) settle before counting.
   await ctx.cloud.waitForQueuesToDrain(options.convergeTimeoutMs).catch(() => undefined);
   const report = await ctx.verify(accepted);

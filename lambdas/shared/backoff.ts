@@ -1,6 +1,7 @@
 /**
- * How long a consumer waits before a failed message's next attempt: one rule for every queue
- * consumer that retries with backoff (the worker, shipping). Pure: ./retry-queue.ts applies it.
+ * How long a consumer waits before a failed message's next attempt, and which attempt is its
+ * last: one rule for every queue consumer that retries with backoff (the worker, shipping).
+ * Pure: ./retry-queue.ts applies it.
  */
 
 const BACKOFF_BASE_SECONDS = 1;
@@ -17,3 +18,7 @@ export function backoffSeconds(attempt: number, random: () => number = Math.rand
   const seconds = ceiling / 2 + random() * (ceiling / 2);
   return Math.max(1, Math.min(BACKOFF_CAP_SECONDS, Math.round(seconds)));
 }
+
+/** True when this receive is the last the queue allows before the message moves to the DLQ. */
+export const isLastAttempt = (receiveCount: number, maxReceiveCount: number): boolean =>
+  receiveCount >= maxReceiveCount;

@@ -16,7 +16,7 @@ export const ENV = {
   eventsTopicArn: 'EVENTS_TOPIC_ARN',
   inventoryFunction: 'INVENTORY_FUNCTION_NAME',
   paymentFunction: 'PAYMENT_FUNCTION_NAME',
-  /** The orders queue's redrive maxReceiveCount: the worker's last allowed attempt. */
+  /** A consumer queue's redrive maxReceiveCount: the worker's (and shipping's) last allowed attempt. */
   maxReceiveCount: 'MAX_RECEIVE_COUNT',
   /** Worker → participant invoke timeout, in milliseconds (< worker timeout). */
   invokeTimeoutMs: 'INVOKE_TIMEOUT_MS',

@@ -75,8 +75,11 @@ export interface EventData {
   'order.cancelled.v1': { orderId: string; reason: 'SHIPPING_FAILED' };
 }
 
-/** Why a shipment failed for good: a sku that cannot ship, or a refusal injected by chaos. */
-export type ShippingFailure = 'SKU_CANNOT_SHIP' | 'SHIPMENT_REFUSED';
+/**
+ * Why a shipment failed for good: a sku that cannot ship, or transient failures on every
+ * attempt the shipping queue allows (GAVE_UP, as the worker gives up an order).
+ */
+export type ShippingFailure = 'SKU_CANNOT_SHIP' | 'GAVE_UP';
 
 /** A mini-ec CloudEvent of type `T`. */
 export interface CloudEvent<T extends EventType = EventType> {

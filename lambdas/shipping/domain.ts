@@ -27,16 +27,19 @@ export function parseConfirmedOrder(data: unknown): ConfirmedOrder | undefined {
   return { orderId, items: lines, noShip: noShip as string[] };
 }
 
-/** Whether the order ships: every line's sku can ship, and chaos did not refuse it. */
+/** Whether the order ships: every line's sku can ship, and shipping did not give up. */
 export type ShipmentDecision =
   | { ship: true }
   | { ship: false; reason: ShippingFailure; skus?: string[] };
 
-/** Decides the shipment of a confirmed order; `refused`: chaos refuses it on purpose. */
-export function decideShipment(order: ConfirmedOrder, refused: boolean): ShipmentDecision {
+/**
+ * Decides the shipment of a confirmed order; `gaveUp`: the last attempt the queue allows
+ * failed transiently, so the shipment fails for good rather than wait in the DLQ.
+ */
+export function decideShipment(order: ConfirmedOrder, gaveUp: boolean): ShipmentDecision {
   const noShip = new Set(order.noShip);
   const skus = order.items.map((line) => line.sku).filter((sku) => noShip.has(sku));
   if (skus.length > 0) return { ship: false, reason: 'SKU_CANNOT_SHIP', skus };
-  if (refused) return { ship: false, reason: 'SHIPMENT_REFUSED' };
+  if (gaveUp) return { ship: false, reason: 'GAVE_UP' };
   return { ship: true };
 }

@@ -2,10 +2,13 @@
  * shipping λ: its queue (subscribed to the events topic for order.confirmed.v1) → one
  * shipment per order, written with its event (the shipments table's outbox). The fault
  * settings of `mini-ec chaos set --service shipping` apply around each delivery; a failed
- * delivery is retried with backoff and ends in the queue's DLQ like the worker's.
+ * delivery is retried with backoff. On the last receive the queue allows, a transient failure
+ * fails the shipment for good (GAVE_UP, which the other services compensate) as the worker
+ * gives up an order; only a shipment that cannot even be written then ends in the DLQ.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { requireEnv } from '../shared/config.js';
+import { isLastAttempt } from '../shared/backoff.js';
+import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
 import type { CloudEvent } from '../shared/events.js';
@@ -21,6 +24,7 @@ import { Shipping } from './use-cases.js';
 const config = {
   tableName: requireEnv(ENV.shipmentsTable),
   queueUrl: requireEnv(ENV.shippingQueueUrl),
+  maxReceiveCount: requireNumberEnv(ENV.maxReceiveCount, 1, 1000),
   faults: faultSourceFromEnv(),
 };
 const shipping = new Shipping(new DynamoShipmentStore(newDocumentClient(), config.tableName));
@@ -33,14 +37,21 @@ const retryQueue = new RetryQueue(
 export const handler = factQueueHandler({
   accepts: ['order.confirmed.v1'],
   retry: retryQueue,
-  async react(event, { log }) {
+  async react(event, { log, attempt }) {
     const confirmed = event as CloudEvent<'order.confirmed.v1'>;
     const order = parseConfirmedOrder(confirmed.data);
     if (!order)
       throw new UnreadableFactError(`event ${event.id}: order.confirmed.v1 data is unreadable`);
     const settings = await config.faults.current();
-    await injectFault(settings);
-    const outcome = await shipping.ship(order, confirmed);
+    let gaveUp = false;
+    try {
+      await injectFault(settings);
+    } catch (error) {
+      if (!isLastAttempt(attempt, config.maxReceiveCount)) throw error;
+      log.warn('last attempt failed transiently: the shipment fails for good', { error });
+      gaveUp = true;
+    }
+    const outcome = await shipping.ship(order, confirmed, gaveUp);
     if (outcome.created)
       log.info(`shipment ${outcome.shipment.status}`, {
         shipmentId: outcome.shipment.shipmentId,

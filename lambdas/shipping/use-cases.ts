@@ -18,13 +18,13 @@ export class Shipping {
     private readonly newShipmentId: () => string = () => `shp_${randomUUID()}`,
   ) {}
 
-  /** Creates the order's shipment (`refused`: chaos refuses it on purpose). */
+  /** Creates the order's shipment (`gaveUp`: it fails for good, see decideShipment). */
   async ship(
     order: ConfirmedOrder,
     confirmed: CloudEvent<'order.confirmed.v1'>,
-    refused = false,
+    gaveUp = false,
   ): Promise<ShipOutcome> {
-    const decision = decideShipment(order, refused);
+    const decision = decideShipment(order, gaveUp);
     const shipment: Shipment = {
       orderId: order.orderId,
       shipmentId: this.newShipmentId(),

@@ -58,10 +58,6 @@ export function parseFailPlan(value: unknown): FailPlan | undefined {
   return { reason: reason as FailureReason, compensate: compensate as Compensation[] };
 }
 
-/** True when this receive is the last the queue allows before the message moves to the DLQ. */
-export const isLastAttempt = (receiveCount: number, maxReceiveCount: number): boolean =>
-  receiveCount >= maxReceiveCount;
-
 /** The facts of an order.placed.v1 event the saga needs. */
 export interface PlacedOrder {
   orderId: string;

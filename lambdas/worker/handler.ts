@@ -8,6 +8,7 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { isLastAttempt } from '../shared/backoff.js';
 import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
@@ -15,7 +16,7 @@ import { type CloudEvent, ORDER_FACTS } from '../shared/events.js';
 import { type FactDelivery, factQueueHandler, UnreadableFactError } from '../shared/fact-queue.js';
 import { RetryQueue } from '../shared/retry-queue.js';
 import { withoutSdkLogger } from '../shared/sdk-clients.js';
-import { isLastAttempt, parsePlacedOrder } from './domain.js';
+import { parsePlacedOrder } from './domain.js';
 import { LambdaParticipants } from './lambda-participants.js';
 import { OrderFacts } from './order-facts.js';
 import { DynamoOrderFactStore } from './order-facts-store.js';

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF_CAP_SECONDS, backoffSeconds } from '../../lambdas/shared/backoff.js';
+import {
+  BACKOFF_CAP_SECONDS,
+  backoffSeconds,
+  isLastAttempt,
+} from '../../lambdas/shared/backoff.js';
 import {
   decideAfterCharge,
   decideAfterReserve,
-  isLastAttempt,
   parsePlacedOrder,
 } from '../../lambdas/worker/domain.js';
 
