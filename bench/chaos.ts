@@ -19,6 +19,7 @@ import {
   floodScenario,
   ProofContext,
   type ScenarioResult,
+  shippingScenario,
   slowParticipantScenario,
 } from '../proof/scenarios.js';
 import { E2E_STACKS } from '../proof/stacks.js';
@@ -67,6 +68,14 @@ try {
   );
   record(await slowParticipantScenario(ctx, { orders: n(20), slowForMs: 10_000, delayMs: 5_000 }));
   record(await duplicatesScenario(ctx, { orders: n(200), copies: 2 }));
+  record(
+    await shippingScenario(ctx, {
+      orders: n(300),
+      noShipEvery: 5,
+      chaos: { failRate: 0.3, delayMs: 50, failAfterCommit: 0.3 },
+      convergeTimeoutMs: 600_000,
+    }),
+  );
   record(await floodScenario(ctx, { orders: n(2000), clients: 64 }));
 } finally {
   ctx.close();

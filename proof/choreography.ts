@@ -9,7 +9,7 @@
 import { isObject, type JsonObject } from './contracts.js';
 
 /** One function's reaction to an event on a queue: the receiving operation. */
-export interface Reaction {
+interface Reaction {
   readonly function: string;
   /** The operation's title (what the function does with it). */
   readonly does: string;
@@ -57,9 +57,9 @@ export function filterTakes(
   });
 }
 
-/** The document's operations, by name. */
-const operationsOf = (asyncApi: JsonObject): [string, JsonObject][] =>
-  Object.entries(object(asyncApi.operations)).map(([name, op]) => [name, object(op)]);
+/** The document's operations, in document order. */
+const operationsOf = (asyncApi: JsonObject): JsonObject[] =>
+  Object.values(object(asyncApi.operations)).map(object);
 
 /** The names (`name`) of the component messages an operation sends or receives. */
 export function operationMessageNames(asyncApi: JsonObject, operation: JsonObject): string[] {
@@ -79,10 +79,10 @@ export function queueChannel(asyncApi: JsonObject, queueName: string): string | 
 }
 
 /** The operation that relays the outboxes to the topic: the one whose SNS binding has consumers. */
-export function relayOperation(asyncApi: JsonObject): JsonObject | undefined {
-  return operationsOf(asyncApi)
-    .map(([, op]) => op)
-    .find((op) => op.action === 'send' && list(object(object(op.bindings).sns).consumers).length);
+function relayOperation(asyncApi: JsonObject): JsonObject | undefined {
+  return operationsOf(asyncApi).find(
+    (op) => op.action === 'send' && list(object(object(op.bindings).sns).consumers).length > 0,
+  );
 }
 
 /** The SNS consumers (subscriptions) of the relay operation. */
@@ -92,7 +92,7 @@ export function topicConsumers(asyncApi: JsonObject): JsonObject[] {
 
 /** The routes of every event the document's outbox operations record, in document order. */
 export function eventRoutes(asyncApi: JsonObject): EventRoute[] {
-  const operations = operationsOf(asyncApi).map(([, op]) => op);
+  const operations = operationsOf(asyncApi);
   const relay = relayOperation(asyncApi);
   /** Who receives `type` from the queue `queueName`: the operations on its channel that take it. */
   const reactionsTo = (queueName: string, type: string): Reaction[] => {

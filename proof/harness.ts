@@ -90,8 +90,8 @@ export interface E2eCloud {
   readonly cloud: LocalCloud;
   /** The cloud.json the CLI reads to find this local cloud. */
   readonly cloudFile: string;
-  /** Sets a sku's catalog price and stock on hand (`mini-ec stock set`). */
-  setStock(sku: string, qty: number, price: number): Promise<void>;
+  /** Sets a sku's catalog price and stock on hand (`mini-ec stock set`, `--no-ship`). */
+  setStock(sku: string, qty: number, price: number, options?: { noShip?: boolean }): Promise<void>;
   stock(sku: string): Promise<{ available: number; reserved: number }>;
   /** The payments of an order (`mini-ec payments list`). */
   paymentsOf(orderId: string): Promise<PaymentView[]>;
@@ -154,12 +154,26 @@ export async function startE2eCloud(
     return items;
   };
 
+  const sendToQueue = async (queueOutput: string, event: unknown, delaySeconds = 0) => {
+    assertValidCloudEvent(event);
+    // The message the bus delivers with raw delivery: the event and its string attributes.
+    const [entry] = batchEntries([toQueueMessage(event as CloudEvent)]);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: output(queueOutput),
+        MessageBody: entry?.MessageBody,
+        DelaySeconds: delaySeconds,
+        MessageAttributes: entry?.MessageAttributes,
+      }),
+    );
+  };
+
   return {
     apiUrl: cloud.apiUrl,
     cloud,
     cloudFile,
-    async setStock(sku, qty, price) {
-      await stores.setStock(sku, qty, price);
+    async setStock(sku, qty, price, options) {
+      await stores.setStock(sku, qty, price, options);
     },
     async stock(sku) {
       const view = await stores.getStock(sku);
@@ -171,21 +185,9 @@ export async function startE2eCloud(
       const items = await scanAll(output('OrdersTableName'));
       return items.filter((item) => item.kind === ItemKind.order).length;
     },
-    sendToOrdersQueue(event, delaySeconds = 0) {
-      return this.sendToQueue('OrdersQueueUrl', event, delaySeconds);
-    },
-    async sendToQueue(queueOutput, event, delaySeconds = 0) {
-      // The message the bus delivers with raw delivery: the event and its string attributes.
-      const [entry] = batchEntries([toQueueMessage(event as CloudEvent)]);
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: output(queueOutput),
-          MessageBody: entry?.MessageBody,
-          DelaySeconds: delaySeconds,
-          MessageAttributes: entry?.MessageAttributes,
-        }),
-      );
-    },
+    sendToOrdersQueue: (event, delaySeconds = 0) =>
+      sendToQueue('OrdersQueueUrl', event, delaySeconds),
+    sendToQueue,
     async waitForQueuesToDrain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       const queues = CONSUMER_QUEUES.map(output);

@@ -6,8 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { orderEventKey, orderKey } from '../lambdas/shared/keys.js';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ItemKind, orderEventKey, orderKey } from '../lambdas/shared/keys.js';
 import { hasSettled, type OrderState } from '../lambdas/shared/settled.js';
 import type { CloudInfo } from '../local/cloud.js';
 
@@ -144,6 +149,26 @@ export class ProofProbe {
       if (pending.length === 0 || Date.now() > deadline) return last;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  /** How many shipment items each order has in the shipments table (orders with none: absent). */
+  async shipmentCounts(orderIds: readonly string[]): Promise<Map<string, number>> {
+    const table = this.output('ShipmentsTableName');
+    const wanted = new Set(orderIds);
+    const counts = new Map<string, number>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
+      );
+      for (const item of page.Items ?? []) {
+        const orderId = String(item.orderId);
+        if (item.kind === ItemKind.shipment && wanted.has(orderId))
+          counts.set(orderId, (counts.get(orderId) ?? 0) + 1);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return counts;
   }
 
   /** The last errors recorded by the worker on these orders (the ones that have one). */

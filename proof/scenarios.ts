@@ -39,11 +39,11 @@ export class ProofContext {
     this.chaos = new ChaosParameters(this.target);
   }
 
-  /** A sku no other scenario uses, with its stock and price set. */
-  async newSku(stock: number, price = 100): Promise<string> {
+  /** A sku no other scenario uses, with its stock and price set (`noShip`: it cannot ship). */
+  async newSku(stock: number, price = 100, { noShip = false } = {}): Promise<string> {
     this.skuCounter += 1;
     const sku = `proof-${Date.now().toString(36)}-${this.skuCounter}`;
-    await this.cloud.setStock(sku, stock, price);
+    await this.cloud.setStock(sku, stock, price, { noShip });
     return sku;
   }
 
@@ -57,7 +57,7 @@ export class ProofContext {
 
   /** `mini-ec chaos clear`, then waits until every instance sees it. */
   async clearChaos(): Promise<void> {
-    await this.setChaos({ inventory: {}, payment: {} });
+    await this.setChaos({ inventory: {}, payment: {}, shipping: {} });
   }
 
   /** The invariants over all tables (every accepted order must exist; nothing PENDING). */
@@ -288,6 +288,47 @@ export async function slowParticipantScenario(
       },
     });
     return { ...result, lastErrors };
+  } finally {
+    await ctx.clearChaos();
+  }
+}
+
+/**
+ * Shipping misbehaving (transient failures, answers lost after the shipment committed) while
+ * every `noShipEvery`-th order has a sku that cannot ship: each confirmed order gets exactly one
+ * shipment, and each order whose shipment failed is refunded, released and CANCELLED.
+ */
+export async function shippingScenario(
+  ctx: ProofContext,
+  options: {
+    orders: number;
+    noShipEvery: number;
+    chaos: ChaosOverrides;
+    concurrency?: number;
+    convergeTimeoutMs?: number;
+  },
+): Promise<ScenarioResult & { shipments: Map<string, number> }> {
+  const ships = await ctx.newSku(options.orders);
+  const cannotShip = await ctx.newSku(options.orders, 100, { noShip: true });
+  const specs = Array.from({ length: options.orders }, (_, i) => ({
+    items:
+      i % options.noShipEvery === 0
+        ? [
+            { sku: ships, qty: 1 },
+            { sku: cannotShip, qty: 1 },
+          ]
+        : [{ sku: ships, qty: 1 }],
+  }));
+  await ctx.setChaos({ shipping: options.chaos });
+  try {
+    const result = await runOrders(ctx, 'shipping', specs, {
+      note: () =>
+        `chaos set ${describeChaos({ shipping: options.chaos })}; every ${options.noShipEvery}th order has a sku that cannot ship`,
+      concurrency: options.concurrency ?? 16,
+      convergeTimeoutMs: options.convergeTimeoutMs ?? 180_000,
+    });
+    const accepted = [...result.outcomes.keys()];
+    return { ...result, shipments: await ctx.probe.shipmentCounts(accepted) };
   } finally {
     await ctx.clearChaos();
   }

@@ -7,7 +7,7 @@
 
 /** What the rule reads of an order. */
 export interface OrderState {
-  status: unknown;
+  status?: unknown;
   shipment?: { status?: unknown } | undefined;
 }
 

@@ -51,11 +51,17 @@ const order = () => ({
   updatedAt: '2025-11-22T10:00:01.000Z',
 });
 
-const event = (type: string, data: Record<string, unknown>) => ({
+/** The service that writes each type (the worker, unless named here). */
+const WRITERS: Record<string, string> = {
+  'order.placed.v1': 'mini-ec/api',
+  'shipping.requested.v1': 'mini-ec/shipping',
+  'shipping.failed.v1': 'mini-ec/shipping',
+};
+
+const event = (type: string, data: Record<string, unknown>, source = WRITERS[type]) => ({
   specversion: '1.0',
   id: 'e-1',
-  // the service that writes each type: the api order.placed.v1, the worker the saga's facts
-  source: type === 'order.placed.v1' ? 'mini-ec/api' : 'mini-ec/worker',
+  source: source ?? 'mini-ec/worker',
   type,
   subject: 'o-1',
   time: '2025-11-22T10:00:00.000Z',
@@ -75,6 +81,50 @@ describe('assertMatchesOpenApi', () => {
     replay.headers.set('idempotent-replayed', 'true');
 
     expect(() => assertMatchesOpenApi(replay)).not.toThrow();
+  });
+
+  it('accepts a CANCELLED order with its failed shipment, and a CONFIRMED one whose shipment is requested', () => {
+    const cancelled = {
+      ...order(),
+      status: 'CANCELLED',
+      reason: 'SHIPPING_FAILED',
+      shipment: { status: 'FAILED', reason: 'SKU_CANNOT_SHIP' },
+    };
+    const { reason: _, ...confirmed } = {
+      ...order(),
+      status: 'CONFIRMED',
+      shipment: { status: 'REQUESTED' },
+    };
+    for (const body of [cancelled, confirmed]) {
+      expect(() =>
+        assertMatchesOpenApi({
+          method: 'GET',
+          path: '/orders/{id}',
+          status: 200,
+          headers: { ...json, 'x-correlation-id': 'cid-1' },
+          body,
+        }),
+      ).not.toThrow();
+    }
+  });
+
+  it('rejects a shipment state the contract does not know', () => {
+    const body = { ...order(), status: 'CONFIRMED', shipment: { status: 'SHIPPED', carrier: 'x' } };
+
+    expectThrowMatchingAll(
+      () =>
+        assertMatchesOpenApi({
+          method: 'GET',
+          path: '/orders/{id}',
+          status: 200,
+          headers: { ...json, 'x-correlation-id': 'cid-1' },
+          body,
+        }),
+      [
+        /\/shipment\/status must be equal to one of the allowed values/,
+        /additional properties "carrier"/,
+      ],
+    );
   });
 
   it('accepts a FAILED order and an order without reason, headers given as a plain object', () => {
@@ -108,8 +158,15 @@ describe('assertMatchesOpenApi', () => {
     }
   });
 
-  it('accepts a timeline of CloudEvents', () => {
-    const body = { events: [event('order.placed.v1', { orderId: 'o-1' })] };
+  it("accepts a timeline of CloudEvents, the choreography's among them", () => {
+    const body = {
+      events: [
+        event('order.placed.v1', { orderId: 'o-1' }),
+        event('shipping.failed.v1', { orderId: 'o-1', reason: 'SKU_CANNOT_SHIP' }),
+        event('payment.refunded.v1', { orderId: 'o-1' }, 'mini-ec/payment'),
+        event('order.cancelled.v1', { orderId: 'o-1', reason: 'SHIPPING_FAILED' }),
+      ],
+    };
 
     expect(() =>
       assertMatchesOpenApi({
@@ -224,8 +281,24 @@ describe('assertValidCloudEvent', () => {
     event('inventory.released.v1', { orderId: 'o-1' }),
     event('payment.refunded.v1', { orderId: 'o-1' }),
     event('payment.refunded.v1', { orderId: 'o-1', paymentId: 'p-1' }),
-    event('order.confirmed.v1', { orderId: 'o-1', total: 500, currency: 'JPY' }),
+    event('payment.refunded.v1', { orderId: 'o-1', paymentId: 'p-1' }, 'mini-ec/payment'),
+    event('inventory.released.v1', { orderId: 'o-1' }, 'mini-ec/inventory'),
+    event('order.confirmed.v1', {
+      orderId: 'o-1',
+      total: 500,
+      currency: 'JPY',
+      items: [{ sku: 'coffee', qty: 1 }],
+      noShip: [],
+    }),
     event('order.failed.v1', { orderId: 'o-1', reason: 'GAVE_UP' }),
+    event('shipping.requested.v1', {
+      orderId: 'o-1',
+      shipmentId: 'shp-1',
+      items: [{ sku: 'coffee', qty: 1 }],
+    }),
+    event('shipping.failed.v1', { orderId: 'o-1', reason: 'SKU_CANNOT_SHIP', skus: ['piano'] }),
+    event('shipping.failed.v1', { orderId: 'o-1', reason: 'GAVE_UP' }),
+    event('order.cancelled.v1', { orderId: 'o-1', reason: 'SHIPPING_FAILED' }),
   ];
 
   it.each(valid.map((e) => [e.type, e]))('accepts a valid %s', (_type, e) => {
@@ -242,6 +315,30 @@ describe('assertValidCloudEvent', () => {
     const fromWorker = { ...valid[0], source: 'mini-ec/worker' };
     expect(() => assertValidCloudEvent(fromWorker)).toThrow(
       /order.placed.v1 does not match .*OrderPlaced: \/source must be equal to constant "mini-ec\/api"/,
+    );
+  });
+
+  it('rejects a compensation from a service that does not write it (two producers, no third)', () => {
+    expect(() =>
+      assertValidCloudEvent(event('payment.refunded.v1', { orderId: 'o-1' }, 'mini-ec/inventory')),
+    ).toThrow(
+      /payment.refunded.v1 does not match .*PaymentRefunded: \/source must be equal to one of the allowed values \["mini-ec\/worker","mini-ec\/payment"\]/,
+    );
+  });
+
+  it('rejects a confirmed order without what shipping needs, and a failed shipment with an unknown reason', () => {
+    const confirmed = event('order.confirmed.v1', { orderId: 'o-1', total: 500, currency: 'JPY' });
+    const failed = event('shipping.failed.v1', { orderId: 'o-1', reason: 'LOST', skus: [] });
+
+    expect(() => assertValidCloudEvent(confirmed)).toThrow(
+      /\/data must have required property 'items'.*\/data must have required property 'noShip'/,
+    );
+    expectThrowMatchingAll(
+      () => assertValidCloudEvent(failed),
+      [
+        /\/data\/reason must be equal to one of the allowed values/,
+        /\/data\/skus must NOT have fewer than 1 items/,
+      ],
     );
   });
 
@@ -286,7 +383,13 @@ describe('assertValidCloudEvent', () => {
   });
 
   it('rejects a data field the contract does not know (a renamed field shows up)', () => {
-    const bad = event('order.confirmed.v1', { orderId: 'o-1', amount: 500, currency: 'JPY' });
+    const bad = event('order.confirmed.v1', {
+      orderId: 'o-1',
+      amount: 500,
+      currency: 'JPY',
+      items: [{ sku: 'coffee', qty: 1 }],
+      noShip: [],
+    });
 
     expect(() => assertValidCloudEvent(bad)).toThrow(/additional properties "amount"/);
   });
@@ -301,6 +404,7 @@ describe('assertValidQueueMessage', () => {
   });
   const attributes = (eventId = 'e-1') => ({
     type: { DataType: 'String', StringValue: 'order.placed.v1' },
+    source: { DataType: 'String', StringValue: 'mini-ec/api' },
     id: { DataType: 'String', StringValue: eventId },
     correlationid: { DataType: 'String', StringValue: 'cid-1' },
   });
@@ -317,6 +421,21 @@ describe('assertValidQueueMessage', () => {
     expect(() =>
       assertValidQueueMessage({ body: JSON.stringify(placed), messageAttributes: partial }),
     ).toThrow(/attribute id is "e-2", the event says "e-1"; attribute correlationid is missing/);
+  });
+
+  it("rejects a message whose source attribute is missing or is not the event's (subscriptions filter on it)", () => {
+    const { source: _, ...withoutSource } = attributes();
+    const otherSource = {
+      ...attributes(),
+      source: { DataType: 'String', StringValue: 'mini-ec/worker' },
+    };
+
+    expect(() =>
+      assertValidQueueMessage({ body: JSON.stringify(placed), messageAttributes: withoutSource }),
+    ).toThrow(/attribute source is missing/);
+    expect(() =>
+      assertValidQueueMessage({ body: JSON.stringify(placed), messageAttributes: otherSource }),
+    ).toThrow(/attribute source is "mini-ec\/worker", the event says "mini-ec\/api"/);
   });
 });
 

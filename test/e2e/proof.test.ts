@@ -11,6 +11,7 @@ import {
   duplicatesScenario,
   faultsScenario,
   ProofContext,
+  shippingScenario,
   slowParticipantScenario,
 } from '../../proof/scenarios.js';
 
@@ -86,6 +87,29 @@ describe('the proof (quick)', () => {
         expect.objectContaining({ status: 'CHARGED' }),
       ]);
     }
+    expect(result.report.violations).toEqual([]);
+  });
+
+  it('ships each confirmed order exactly once and undoes each failed shipment under shipping faults (fail-rate 0.3, answers lost after commit 0.3)', async () => {
+    const lostBefore = cloud.logLinesMatching(/answer lost after the work committed/).length;
+
+    const result = await shippingScenario(ctx, {
+      orders: 100,
+      noShipEvery: 5,
+      chaos: { failRate: 0.3, failAfterCommit: 0.3 },
+    });
+
+    expect(result.summary.accepted).toBe(100);
+    expect(result.pending).toEqual([]);
+    expect(cloud.logLinesMatching(/answer lost after the work committed/).length).toBeGreaterThan(
+      lostBefore,
+    );
+    // Every order got one shipment (requested, or failed and then compensated), never two.
+    expect([...result.shipments.values()].every((count) => count === 1)).toBe(true);
+    expect(result.shipments.size).toBe(100);
+    const cancelled = result.summary.byOutcome['CANCELLED/SHIPPING_FAILED'] ?? 0;
+    expect(cancelled).toBeGreaterThanOrEqual(20);
+    expect(result.summary.byOutcome.CONFIRMED).toBe(100 - cancelled);
     expect(result.report.violations).toEqual([]);
   });
 });

@@ -126,7 +126,7 @@ describe('the order saga on the local cloud', () => {
     expect(await cloud.stock('beans')).toMatchObject({ available: 3 });
   });
 
-  it('carries the correlation ID into log lines of all five functions', async () => {
+  it('carries the correlation ID into log lines of all six functions', async () => {
     await cloud.setStock('cookie', 5, 200);
     const correlationId = `cid-${randomUUID()}`;
     const placed = await api.placeOrder(
@@ -142,11 +142,12 @@ describe('the order saga on the local cloud', () => {
       'inventory',
       'outbox-relay',
       'payment',
+      'shipping',
       'worker',
     ]);
   });
 
-  it('traces an order with npx mini-ec trace: all five functions in time order, its hops and events', async () => {
+  it('traces an order with npx mini-ec trace: all six functions in time order, its hops and events', async () => {
     await cloud.setStock('cookie', 5, 200);
     const correlationId = `cid-trace-${randomUUID()}`;
     const placed = await api.placeOrder(
@@ -178,6 +179,7 @@ describe('the order saga on the local cloud', () => {
       'inventory',
       'outbox-relay',
       'payment',
+      'shipping',
       'worker',
     ]);
     expect(trace.correlationIds).toEqual([correlationId]);
@@ -185,7 +187,7 @@ describe('the order saga on the local cloud', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
     // Every invocation is bounded by Lambda's REPORT: one START and one END each.
     const starts = trace.entries.filter((e) => e.kind === 'start').length;
-    expect(starts).toBeGreaterThanOrEqual(5);
+    expect(starts).toBeGreaterThanOrEqual(6);
     expect(trace.entries.filter((e) => e.kind === 'end')).toHaveLength(starts);
     expect(trace.hops.map((h) => `${h.from} → ${h.to}`)).toEqual(
       expect.arrayContaining([
@@ -195,6 +197,8 @@ describe('the order saga on the local cloud', () => {
         'inventory → worker',
         'worker → payment',
         'payment → worker',
+        'outbox-relay → shipping',
+        'shipping → outbox-relay',
       ]),
     );
     expect(trace.orders).toMatchObject([{ orderId, status: 'CONFIRMED' }]);
@@ -203,6 +207,7 @@ describe('the order saga on the local cloud', () => {
       'inventory.reserved.v1',
       'payment.charged.v1',
       'order.confirmed.v1',
+      'shipping.requested.v1',
     ]);
 
     const unknown = await runCli(['trace', 'cid-nobody-at-all'], { cloudFile: cloud.cloudFile });
@@ -239,40 +244,47 @@ describe('the order saga on the local cloud', () => {
     expect(measured.functions.api?.invocations).toBe(10);
     expect(measured.functions.inventory?.invocations).toBe(10);
     expect(measured.functions.payment?.invocations).toBe(10);
-    // The relay and the worker take batches: at least one invocation, at most one an event.
+    // The relay, the worker and shipping take batches: at least one invocation, at most one a
+    // message (the worker's are order.placed.v1 and shipping.requested.v1).
     expect(measured.functions['outbox-relay']?.invocations).toBeGreaterThanOrEqual(1);
-    expect(measured.functions.worker?.invocations).toBeLessThanOrEqual(10);
-    for (const fn of ['api', 'outbox-relay', 'worker', 'inventory', 'payment']) {
+    expect(measured.functions.worker?.invocations).toBeLessThanOrEqual(20);
+    expect(measured.functions.shipping?.invocations).toBeGreaterThanOrEqual(1);
+    expect(measured.functions.shipping?.invocations).toBeLessThanOrEqual(10);
+    for (const fn of ['api', 'outbox-relay', 'worker', 'inventory', 'payment', 'shipping']) {
       expect(measured.functions[fn]?.billedMs, fn).toBeGreaterThan(0);
       expect(measured.functions[fn]?.logBytes, fn).toBeGreaterThan(0);
     }
     const queue = Object.keys(measured.sqs).find((q) => q.startsWith('OrdersQueue')) ?? '';
     expect(measured.sqs[queue]).toBeGreaterThan(0);
-    // The relay publishes the four events of each order (placed, reserved, charged, confirmed)
-    // in batches of up to ten: fewer PublishBatch requests than events; the orders queue's
-    // subscription takes order.placed.v1 alone, one message an order. (The command first
-    // places WARM_UP_ORDERS it does not measure.)
+    // The relay publishes the five events of each order (placed, reserved, charged, confirmed,
+    // and shipping's shipping.requested) in batches of up to ten: fewer PublishBatch requests
+    // than events. The orders queue's subscription takes order.placed.v1 and shipping's fact,
+    // two messages an order; the shipping queue's takes order.confirmed.v1. (The command
+    // first places WARM_UP_ORDERS it does not measure.)
     const { sqs: sqsAfter, sns: snsAfter } = cloud.cloud.usage();
     const placed = 10 + WARM_UP_ORDERS;
-    expect(snsAfter.published - snsBefore.published).toBe(4 * placed);
+    expect(snsAfter.published - snsBefore.published).toBe(5 * placed);
     const batches = (snsAfter.requests.PublishBatch ?? 0) - (snsBefore.requests.PublishBatch ?? 0);
-    expect(batches).toBeGreaterThanOrEqual(4);
-    expect(batches).toBeLessThan(4 * placed);
+    expect(batches).toBeGreaterThanOrEqual(5);
+    expect(batches).toBeLessThan(5 * placed);
     expect(
       (sqsAfter.byResource[queue]?.[SNS_DELIVERY] ?? 0) -
         (sqsBefore.byResource[queue]?.[SNS_DELIVERY] ?? 0),
-    ).toBe(placed);
-    expect(sqsAfter.messages.sent - sqsBefore.messages.sent).toBe(placed);
+    ).toBe(2 * placed);
+    expect(sqsAfter.messages.sent - sqsBefore.messages.sent).toBe(3 * placed);
     const topic = Object.keys(measured.sns).find((t) => t.startsWith('OrderEvents')) ?? '';
     expect(measured.sns[topic], JSON.stringify(measured.sns)).toBeGreaterThan(0);
     // Request units, per order, from the items' sizes (each under 1 KB): the api reads the
     // catalog item (strongly consistent, 1) and its transaction writes the order, its event and
     // the key's guard (3 × 2); the worker, on a message's first receive, reads nothing and
-    // writes the order's status with three events in one transaction (4 × 2);
-    // inventory its stock and the reservation (2 × 2); payment one put.
+    // writes the order's status with three events in one transaction (4 × 2), and on
+    // shipping.requested.v1 the fact and the order's shipment in one transaction (2 × 2);
+    // inventory its stock and the reservation (2 × 2); payment one put; shipping the shipment
+    // and its event in one transaction (2 × 2).
     const units = measured.dynamodbByFunction;
     expect(units.api).toEqual({ readUnits: 10 * 1, writeUnits: 10 * 6 });
-    expect(units.worker).toEqual({ readUnits: 0, writeUnits: 10 * 8 });
+    expect(units.worker).toEqual({ readUnits: 0, writeUnits: 10 * (8 + 4) });
+    expect(units.shipping).toEqual({ readUnits: 0, writeUnits: 10 * 4 });
     expect(units.inventory?.writeUnits).toBe(10 * 4);
     expect(units.payment?.writeUnits).toBe(10 * 1);
     expect(report.cost.totalUsdPerMillionOrders).toBeGreaterThan(0);

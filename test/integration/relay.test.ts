@@ -149,7 +149,7 @@ async function drainQueue(url: string, expected: number) {
 }
 
 describe('outbox relay', () => {
-  it('publishes every new event of the stream; the subscribed queue gets body = CloudEvent, with type, id and correlationid attributes', async () => {
+  it('publishes every new event of the stream; the subscribed queue gets body = CloudEvent, with type, source, id and correlationid attributes', async () => {
     const events = await writeEvents(12);
     const records = await newStreamRecords();
 
