@@ -26,6 +26,7 @@ export function printTable(r: Record<string, unknown>): void {
   const b = r.burst as Record<string, unknown> & {
     acceptMs: ReturnType<typeof stats>;
     e2eMs: ReturnType<typeof stats>;
+    decidedMs?: ReturnType<typeof stats>;
     cpuMsPerOrderByGroup: Record<string, number>;
   };
   const ref = r.reference as (ReferenceResult & { acceptMs?: { p99: number } }) | undefined;
@@ -52,6 +53,8 @@ export function printTable(r: Record<string, unknown>): void {
     ref ? `${ref.e2eMs.p50} / ${ref.e2eMs.p99}` : '',
     ratios ? `${ratios.e2eP99}× (p99)` : '',
   );
+  if (b.decidedMs)
+    row('  of which 202 → decided p50 / p99', `${b.decidedMs.p50} / ${b.decidedMs.p99}`);
   row(
     'CPU ms per converged order',
     String(b.cpuMsPerOrder),

@@ -2,8 +2,9 @@
  * `npm run bench`: the whole picture of the local cloud's speed, as figures (it asserts
  * nothing). Starts `npm start`'s host as its own process (so its CPU is measured apart from
  * this load generator), then: start → ready; idle CPU; a burst of N orders from C clients
- * (accepted/s, converged/s, 202 → final p50/p99, CPU ms per converged order for each process
- * group from /proc); C' concurrent POSTs at once; bundle sizes. The local cloud runs as
+ * (accepted/s, converged/s, 202 → final p50/p99 — final: settled, i.e. FAILED, CANCELLED, or
+ * CONFIRMED with its shipment recorded — and 202 → the saga's decision, CPU ms per converged
+ * order for each process group from /proc); C' concurrent POSTs at once; bundle sizes. The local cloud runs as
  * `npm start` runs it, without the DynamoDB meter; a second, metered host then takes a smaller
  * burst (--count-n) for the DynamoDB requests per order. When ../shared/reference/run.sh
  * exists it runs the same burst against the seed's reference first, in the same run, and
@@ -159,7 +160,11 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
 
   const worker = cloud.functions.find((f) => f.displayName === 'worker');
   if (!worker) throw new Error('no worker function in the local cloud');
-  /** Final orders as the worker logs them: order id → time of its final line. */
+  /**
+   * What the worker logs of each order: when the saga decided it (CONFIRMED or FAILED) and when
+   * it settled (FAILED, CANCELLED, or CONFIRMED and its shipment recorded): order id → time.
+   */
+  const decided = new Map<string, { at: number; status: string }>();
   const finals = new Map<string, { at: number; status: string }>();
   const workerLog = path.join(stateDir, 'logs', `${worker.logicalId}.log`);
   let logOffset = 0;
@@ -176,11 +181,19 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
     if (end < 0) return;
     logOffset += Buffer.byteLength(text.slice(0, end + 1));
     for (const line of text.slice(0, end).split('\n')) {
-      const m = /"message":"order (CONFIRMED|FAILED)/.exec(line);
+      const m =
+        /"message":"(?:order (CONFIRMED|FAILED|CANCELLED)|(shipping\.requested\.v1) recorded")/.exec(
+          line,
+        );
       if (!m) continue;
       const json = JSON.parse(line) as { order_id?: string; timestamp?: string };
-      if (json.order_id && !finals.has(json.order_id))
-        finals.set(json.order_id, { at: Date.parse(json.timestamp ?? ''), status: m[1]! });
+      if (!json.order_id) continue;
+      const at = Date.parse(json.timestamp ?? '');
+      const status = m[1] ?? 'CONFIRMED';
+      if ((status === 'CONFIRMED' || status === 'FAILED') && !decided.has(json.order_id))
+        decided.set(json.order_id, { at, status });
+      const settled = m[2] !== undefined || status === 'FAILED' || status === 'CANCELLED';
+      if (settled && !finals.has(json.order_id)) finals.set(json.order_id, { at, status });
     }
   }
 
@@ -258,6 +271,10 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
     const burstUsage = usageBetween(usageBefore, await usage());
     const done = [...sentAt].filter(([id]) => finals.has(id));
     const e2e = done.map(([id, at]) => finals.get(id)!.at - at);
+    const toDecision = done.flatMap(([id, at]) => {
+      const d = decided.get(id);
+      return d ? [d.at - at] : [];
+    });
     const firstSent = Math.min(...sentAt.values());
     const lastFinal = Math.max(...done.map(([id]) => finals.get(id)!.at));
     const byStatus: Record<string, number> = {};
@@ -281,6 +298,7 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
       byStatus,
       convergedPerS: +(done.length / ((lastFinal - firstSent) / 1000)).toFixed(1),
       e2eMs: stats(e2e),
+      decidedMs: stats(toDecision),
       cpuMsPerOrder: +(sum(burstCpu) / Math.max(1, done.length)).toFixed(1),
       cpuMsPerOrderByGroup: perOrder,
     };
