@@ -71,7 +71,7 @@ export async function placeOrder(
 }
 
 /** One step of an order's progress as `order` prints it: PENDING, CONFIRMED, SHIPPING, … */
-export interface OrderStep {
+interface OrderStep {
   /** Tells steps apart: a shipment that failed is another step than one requested. */
   key: string;
   label: string;
@@ -79,8 +79,8 @@ export interface OrderStep {
 }
 
 /** The steps one reading of the order shows, in the order they happened. */
-export function stepsOf(order: OrderView): OrderStep[] {
-  const steps = [{ key: order.status, label: order.status, note: outcomeNote(order) }];
+function stepsOf(order: OrderView): OrderStep[] {
+  const steps: OrderStep[] = [{ key: order.status, label: order.status, note: outcomeNote(order) }];
   if (order.status === 'CONFIRMED' && order.shipment) {
     const { status, reason } = order.shipment;
     steps.push({
@@ -96,7 +96,7 @@ export function stepsOf(order: OrderView): OrderStep[] {
 }
 
 /** How `order` follows an order: whether it ships, until when, how often. */
-export interface FollowOptions {
+interface FollowOptions {
   /** The target runs the shipping service (see ../order-state.ts). */
   ships: boolean;
   /** Epoch ms after which it stops following. */
@@ -108,7 +108,7 @@ export interface FollowOptions {
  * Reads the order until it has settled or the deadline passed, telling each step once (a
  * reading can show two: CONFIRMED and its shipment). Returns the last reading.
  */
-export async function followOrder(
+async function followOrder(
   read: () => Promise<OrderView>,
   options: FollowOptions,
   onStep: (step: OrderStep, order: OrderView) => void,

@@ -12,6 +12,7 @@ import { OUTSIDE_CALLER, type UsageSnapshot, usageBetween } from '../../local/me
 import { OrdersApi } from '../api.js';
 import { documentClient } from '../clients.js';
 import { CliError, EXIT } from '../errors.js';
+import { hasSettled, shipsOrders } from '../order-state.js';
 import { Stores } from '../stores.js';
 import type { Target } from '../target.js';
 import type { IdleInputs, MeasuredUsage } from './pricing.js';
@@ -101,8 +102,8 @@ async function readMeter(endpoint: string): Promise<UsageSnapshot> {
 }
 
 /**
- * Places `orders` orders of the probe sku through the API, waits until every one is final and
- * the local cloud is quiet, and returns what the meter counted in between. The command's own
+ * Places `orders` orders of the probe sku through the API, waits until every one has settled
+ * (shipped, on a target with shipping) and the local cloud is quiet, and returns what the meter counted in between. The command's own
  * reads (the stock, the orders' status) go to DynamoDB unsigned by any function: the meter
  * counts them apart and they are left out.
  */
@@ -145,7 +146,10 @@ export async function measureLocal(
   }
 }
 
-/** Places `count` orders of the probe sku, PLACE_CONCURRENCY at a time, and waits until each is final. */
+/**
+ * Places `count` orders of the probe sku, PLACE_CONCURRENCY at a time, and waits until each
+ * has settled: FAILED, CANCELLED, or CONFIRMED with its shipment requested (../order-state.ts).
+ */
 async function placeAndSettle(
   api: OrdersApi,
   db: DynamoDBDocumentClient,
@@ -169,13 +173,12 @@ async function placeAndSettle(
     const items = await batchGetAll(db, target.outputs.OrdersTableName, orderIds.map(orderKey), {
       consistentRead: true,
     });
-    const pending =
-      orderIds.length -
-      items.filter((i) => i.status === 'CONFIRMED' || i.status === 'FAILED').length;
+    const ships = shipsOrders(target.outputs);
+    const pending = orderIds.length - items.filter((i) => hasSettled(i, ships)).length;
     if (pending === 0) return orderIds.length;
     if (Date.now() > deadline)
       throw new CliError(
-        `${pending} of the ${orderIds.length} orders are not final yet; try a larger --timeout`,
+        `${pending} of the ${orderIds.length} orders have not settled yet; try a larger --timeout`,
       );
     await sleep(250);
   }

@@ -1,8 +1,10 @@
 /**
- * The orders DLQ: order.placed.v1 messages the worker could not settle. It is peeked without
- * disturbing it and redriven with SQS's message-move task where the endpoint has one,
- * otherwise by receive-and-send (body and attributes kept: the worker deduplicates by event
- * id, so a message sent twice by an interrupted redrive does no harm).
+ * The consumers' DLQs: the events a function could not handle from its queue (the worker's
+ * orders queue, shipping's, and the payment and inventory facts queues of a failed shipment's
+ * compensation). One is peeked without disturbing it and redriven to its queue with SQS's
+ * message-move task where the endpoint has one, otherwise by receive-and-send (body and
+ * attributes kept: every consumer is idempotent per event, so a message sent twice by an
+ * interrupted redrive does no harm).
  */
 import {
   GetQueueAttributesCommand,
@@ -17,7 +19,30 @@ import { CliError } from '../errors.js';
 import type { Target } from '../target.js';
 import { QueueAdapter, type RedriveResult } from './adapter.js';
 
-/** A message of the orders DLQ, as `dlq list` shows it. */
+/**
+ * Each DLQ of a function's queue, by the name `--queue` takes: the stack outputs of the DLQ
+ * and of the queue it is redriven to, and whether its consumer (the worker) records its failed
+ * attempts and last error on the order item.
+ */
+export const DEAD_LETTER_QUEUES = {
+  orders: { dlq: 'OrdersDlqUrl', queue: 'OrdersQueueUrl', attemptsOnOrder: true },
+  shipping: { dlq: 'ShippingDlqUrl', queue: 'ShippingQueueUrl', attemptsOnOrder: false },
+  payment: { dlq: 'PaymentFactsDlqUrl', queue: 'PaymentFactsQueueUrl', attemptsOnOrder: false },
+  inventory: {
+    dlq: 'InventoryFactsDlqUrl',
+    queue: 'InventoryFactsQueueUrl',
+    attemptsOnOrder: false,
+  },
+} as const;
+export type DeadLetterQueue = keyof typeof DEAD_LETTER_QUEUES;
+
+/** The outputs a DLQ needs that the target lacks (none: it can be read and redriven). */
+export function missingOutputs(target: Target, queue: DeadLetterQueue): string[] {
+  const { dlq, queue: source } = DEAD_LETTER_QUEUES[queue];
+  return [source, dlq].filter((name) => !target.outputs[name]);
+}
+
+/** A message of a DLQ, as `dlq list` shows it. */
 export interface DeadLetterView {
   messageId: string;
   eventType: string | null;
@@ -26,26 +51,33 @@ export interface DeadLetterView {
   orderId: string | null;
   receiveCount: number;
   sentAt: string | null;
-  /** The order's status now, and the worker's last error on it (from the orders table). */
+  /**
+   * The order's status now (from the orders table), and for the orders DLQ the worker's
+   * failed attempts and last error on it (null for the other queues).
+   */
   orderStatus: string | null;
   failedAttempts: number | null;
   lastError: string | null;
 }
 
-/** Reads and redrives the orders DLQ of a target. */
+/** Reads and redrives one DLQ of a target (the orders DLQ unless named). */
 export class DeadLetters extends QueueAdapter {
   private readonly dlqUrl: string;
   private readonly queueUrl: string;
   private readonly db: DynamoDBDocumentClient;
 
-  constructor(target: Target) {
+  constructor(
+    target: Target,
+    readonly queue: DeadLetterQueue = 'orders',
+  ) {
     super(target);
-    const { OrdersDlqUrl, OrdersQueueUrl } = target.outputs;
-    if (!OrdersDlqUrl || !OrdersQueueUrl) {
-      throw new CliError('the target lacks the outputs OrdersQueueUrl and OrdersDlqUrl', 2);
+    const missing = missingOutputs(target, queue);
+    if (missing.length > 0) {
+      throw new CliError(`the target lacks the outputs ${missing.join(' and ')}`, 2);
     }
-    this.dlqUrl = OrdersDlqUrl;
-    this.queueUrl = OrdersQueueUrl;
+    const { dlq, queue: source } = DEAD_LETTER_QUEUES[queue];
+    this.dlqUrl = this.output(dlq);
+    this.queueUrl = this.output(source);
     this.db = documentClient(target);
   }
 
@@ -54,22 +86,25 @@ export class DeadLetters extends QueueAdapter {
     const approximateCount = await this.count('dlq list', this.dlqUrl);
     const messages = (await this.peekMessages('dlq list', this.dlqUrl, max)).map(describe);
     const orders = await this.orders(messages.flatMap((m) => (m.orderId ? [m.orderId] : [])));
+    const { attemptsOnOrder } = DEAD_LETTER_QUEUES[this.queue];
     return {
       approximateCount,
       messages: messages.map((m) => {
         const order = m.orderId ? orders.get(m.orderId) : undefined;
+        const attempts = attemptsOnOrder ? order : undefined;
         return {
           ...m,
           orderStatus: typeof order?.status === 'string' ? order.status : null,
-          failedAttempts: typeof order?.failedAttempts === 'number' ? order.failedAttempts : null,
-          lastError: typeof order?.lastError === 'string' ? order.lastError : null,
+          failedAttempts:
+            typeof attempts?.failedAttempts === 'number' ? attempts.failedAttempts : null,
+          lastError: typeof attempts?.lastError === 'string' ? attempts.lastError : null,
         };
       }),
     };
   }
 
   /**
-   * Moves messages back to the orders queue: with SQS's message-move task when no `max` is
+   * Moves messages back to the DLQ's queue: with SQS's message-move task when no `max` is
    * given and the endpoint has it (it runs in the background), else by receive-and-send.
    */
   async redrive(max?: number): Promise<RedriveResult> {

@@ -1,7 +1,9 @@
 /**
  * `mini-ec trace <orderId | correlationId>`: everything that happened to an order, across all
  * functions, in time order, with the hops between functions and the order's CloudEvents.
- * Locally from the local cloud's log files; on a deployed stack from its five log groups.
+ * Locally from the local cloud's log files; on a deployed stack from its functions' log groups
+ * (every `<Function>LogGroupName` output: api, outbox-relay, worker, inventory, payment,
+ * shipping).
  */
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +13,7 @@ import { OrdersApi } from '../api.js';
 import { parseDuration, parseSeconds, rejectExtra } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { CliError, callAws, EXIT, UsageError } from '../errors.js';
+import { hasSettled, shipsOrders } from '../order-state.js';
 import { processIo } from '../output.js';
 import {
   DEFAULT_CLOUD_FILE,
@@ -53,7 +56,6 @@ export interface TraceOptions {
 const DEFAULT_SINCE = '24h';
 const QUERY_TIMEOUT_S = 30;
 const FOLLOW_TIMEOUT_S = 120;
-const FINAL = new Set(['CONFIRMED', 'FAILED']);
 /** Orders of one correlation ID whose status and events are read at most. */
 const MAX_ORDERS = 10;
 
@@ -79,7 +81,13 @@ export async function traceCommand(
   if (note) ctx.io.err(`mini-ec: ${note}`);
   return options.follow
     ? follow(ctx, id, sinceMs, timeoutS, source, api, options.followIntervalMs)
-    : once(ctx, id, sinceMs, source, api);
+    : once(ctx, id, sinceMs, source, api?.api);
+}
+
+/** The target's API, and whether its orders ship (then a CONFIRMED order goes on). */
+interface TargetApi {
+  api: OrdersApi;
+  ships: boolean;
 }
 
 /** The log store of the target, and its API (none when the local cloud is not running). */
@@ -87,7 +95,7 @@ function openSource(
   ctx: CommandContext,
   options: TraceOptions,
   timeoutS: number,
-): { source: LogSource; api?: OrdersApi; note?: string } {
+): { source: LogSource; api?: TargetApi; note?: string } {
   let target: Target;
   try {
     target = ctx.target();
@@ -102,7 +110,7 @@ function openSource(
       note: "the local cloud is not running: reading its log files, without the orders' events",
     };
   }
-  const api = new OrdersApi(target.apiUrl);
+  const api = { api: new OrdersApi(target.apiUrl), ships: shipsOrders(target.outputs) };
   if (target.logs) {
     return {
       source: new LocalLogFiles(
@@ -161,8 +169,9 @@ async function once(
 }
 
 /**
- * Prints the lines as they arrive until every order of the trace is CONFIRMED or FAILED (and
- * one read after, for the lines that follow the final write), or the time runs out (exit 1).
+ * Prints the lines as they arrive until every order of the trace has settled (FAILED,
+ * CANCELLED, or CONFIRMED with its shipment requested; see ../order-state.ts) and one read
+ * after, for the lines that follow the final write; or until the time runs out (exit 1).
  */
 async function follow(
   ctx: CommandContext,
@@ -170,7 +179,7 @@ async function follow(
   sinceMs: number,
   timeoutS: number,
   source: LogSource,
-  api: OrdersApi | undefined,
+  api: TargetApi | undefined,
   intervalMs = source.followIntervalMs,
 ): Promise<number> {
   const deadline = Date.now() + timeoutS * 1000;
@@ -198,19 +207,19 @@ async function follow(
       ctx.io.out(entryLine(entry, color));
     });
     if (settled) break;
-    const final = timeline.orderIds.length > 0 && api ? await allFinal(timeline, api) : false;
+    const final = timeline.orderIds.length > 0 && api ? await allSettled(timeline, api) : false;
     if (final) settled = true;
     else if (Date.now() >= deadline) {
       if (timeline.entries.length === 0) throw notFound(id, source);
       throw new CliError(
         api
-          ? `the order is not final after ${timeoutS} s (follow it again with mini-ec trace ${id} --follow)`
+          ? `the order has not settled after ${timeoutS} s (follow it again with mini-ec trace ${id} --follow)`
           : `stopped after ${timeoutS} s: without the local cloud's API the order's end cannot be seen`,
       );
     }
     await sleep(intervalMs);
   }
-  const orders = await factsOf(timeline, api);
+  const orders = await factsOf(timeline, api?.api);
   if (ctx.json) ctx.io.out(JSON.stringify({ ...jsonOf(timeline, orders), entries: undefined }));
   else {
     // The timeline is printed already: the summary, the hops and the events follow it.
@@ -222,13 +231,13 @@ async function follow(
 
 const keyOf = (e: TraceEntry) => `${e.time}|${e.function}|${e.kind}|${e.requestId}|${e.message}`;
 
-async function allFinal(timeline: Timeline, api: OrdersApi): Promise<boolean> {
+async function allSettled(timeline: Timeline, { api, ships }: TargetApi): Promise<boolean> {
   const orders = await Promise.all(
     timeline.orderIds
       .slice(0, MAX_ORDERS)
       .map((orderId) => api.getOrder(orderId).catch(() => undefined)),
   );
-  return orders.every((order) => order !== undefined && FINAL.has(order.status));
+  return orders.every((order) => order !== undefined && hasSettled(order, ships));
 }
 
 /** Each order's status and events from the API, or why they could not be read. */
@@ -242,6 +251,7 @@ async function factsOf(timeline: Timeline, api: OrdersApi | undefined): Promise<
           orderId,
           status: order.status,
           ...(order.reason ? { reason: order.reason } : {}),
+          ...(order.shipment ? { shipment: order.shipment } : {}),
           events,
         };
       } catch (error) {

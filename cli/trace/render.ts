@@ -8,6 +8,8 @@ export interface OrderFacts {
   readonly orderId: string;
   readonly status?: string;
   readonly reason?: string;
+  /** The shipment the order shows, once the order service heard of it. */
+  readonly shipment?: { readonly status: string; readonly reason?: string };
   readonly events?: OrderEvent[];
   /** Why the status or events are missing. */
   readonly unavailable?: string;
@@ -67,13 +69,21 @@ export function timelineHeader(): string {
   return `  ${'time (UTC)'.padEnd(12)}  ${'+ms'.padStart(6)}  ${'function'.padEnd(FUNCTION_WIDTH)}  level  message`;
 }
 
+/** `<id> CONFIRMED`, `<id> FAILED (OUT_OF_STOCK)`, `<id> CONFIRMED shipment REQUESTED`. */
+function stateOf(order: OrderFacts): string {
+  const reason = order.reason ? ` (${order.reason})` : '';
+  const { shipment } = order;
+  const shipped = shipment
+    ? ` shipment ${shipment.status}${shipment.reason ? ` (${shipment.reason})` : ''}`
+    : '';
+  return `${order.orderId} ${order.status ?? '?'}${reason}${shipped}`;
+}
+
 /** What the trace is of, in two lines. */
 export function summaryLines(timeline: Timeline, orders: readonly OrderFacts[]): string[] {
   const { counts } = timeline;
   const span = timeline.entries.at(-1)?.offsetMs ?? 0;
-  const states = orders
-    .map((o) => `${o.orderId} ${o.status ?? '?'}${o.reason ? ` (${o.reason})` : ''}`)
-    .join(', ');
+  const states = orders.map(stateOf).join(', ');
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return [
     `trace of ${timeline.id}: ${states || timeline.orderIds.join(', ') || 'no order'}${

@@ -1,7 +1,7 @@
 /**
- * Where `mini-ec trace` reads the functions' log lines: the local cloud's log files, or the
- * deployed stack's five log groups in CloudWatch Logs (a Logs Insights query, or
- * FilterLogEvents with a JSON filter pattern).
+ * Where `mini-ec trace` reads the functions' log lines: the local cloud's log files (one per
+ * function), or the deployed stack's function log groups in CloudWatch Logs (a Logs Insights
+ * query, or FilterLogEvents with a JSON filter pattern).
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import * as path from 'node:path';

@@ -71,6 +71,15 @@ describe('mini-ec without a target', () => {
     },
   );
 
+  it('documents --no-ship, the shipping service’s chaos and every DLQ in its usage', () => {
+    expect(USAGE).toContain('mini-ec stock set <sku> <qty> --price <n> [--no-ship]');
+    expect(USAGE).toContain('mini-ec chaos set --service inventory|payment|shipping');
+    expect(USAGE).toContain(
+      'mini-ec dlq list [--queue orders|shipping|payment|inventory|relay|all]',
+    );
+    expect(USAGE).toContain('mini-ec dlq redrive [--queue orders|shipping|payment|inventory]');
+  });
+
   it('documents every command in its usage, and no command that does not exist', () => {
     const documented = [...USAGE.matchAll(/^ {2}mini-ec ([a-z]+(?: [a-z]+)?)/gm)].map((m) => {
       const [first = '', second] = (m[1] ?? '').split(' ');
@@ -120,8 +129,8 @@ describe('mini-ec stock and payments, on DynamoDB Local', () => {
     expect(set.code).toBe(0);
     expect(get.code).toBe(0);
     expect(get.stdout.split('\n')).toEqual([
-      'sku     price  available  reserved',
-      'coffee    500          3         0',
+      'sku     price  available  reserved  ships',
+      'coffee    500          3         0  yes',
       '',
     ]);
   });
@@ -134,8 +143,22 @@ describe('mini-ec stock and payments, on DynamoDB Local', () => {
       cloudFile: dynamo.cloudFile,
     });
 
-    expect(get.json()).toEqual({ sku: 'tea', price: 300, available: 7, reserved: 0, stockedIn: 7 });
-    expect(set.json()).toEqual({ sku: 'tea', price: 310, available: 8, reserved: 0, stockedIn: 8 });
+    expect(get.json()).toEqual({
+      sku: 'tea',
+      price: 300,
+      available: 7,
+      reserved: 0,
+      stockedIn: 7,
+      ships: true,
+    });
+    expect(set.json()).toEqual({
+      sku: 'tea',
+      price: 310,
+      available: 8,
+      reserved: 0,
+      stockedIn: 8,
+      ships: true,
+    });
   });
 
   it('writes the catalog item and the stock item with the shared key layout, keeping a reservation held and recording the change in the ledger', async () => {
@@ -177,14 +200,61 @@ describe('mini-ec stock and payments, on DynamoDB Local', () => {
       available: 10,
       reserved: 2,
       stockedIn: 12,
+      ships: true,
     });
     expect(catalog.Item).toMatchObject({ kind: 'CATALOG', sku: 'mug', price: 1200 });
+    expect(catalog.Item).not.toHaveProperty('noShip');
     expect(stock.Item).toMatchObject({ kind: 'STOCK', sku: 'mug', available: 10, reserved: 2 });
     expect(ledger.Items).toEqual([
       expect.objectContaining({ kind: 'STOCK_LEDGER', sku: 'mug', delta: 9, available: 10 }),
     ]);
     expect(Date.parse(String(stock.Item?.updatedAt))).not.toBeNaN();
     expect(catalog.Item?.updatedAt).toBe(stock.Item?.updatedAt);
+  });
+
+  it('marks a sku that cannot ship with --no-ship (noShip on its catalog item), and a later stock set without it makes it ship again', async () => {
+    const catalogOf = async (sku: string) =>
+      (
+        await dynamo.db.send(
+          new GetCommand({ TableName: TABLES.OrdersTableName, Key: catalogKey(sku) }),
+        )
+      ).Item;
+
+    const set = await runCli(['stock', 'set', 'piano', '2', '--price', '90000', '--no-ship'], {
+      cloudFile: dynamo.cloudFile,
+    });
+    const unshippable = await catalogOf('piano');
+    const got = await runCli(['stock', 'get', 'piano', '--json'], { cloudFile: dynamo.cloudFile });
+    const again = await runCli(['stock', 'set', 'piano', '2', '--price', '90000'], {
+      cloudFile: dynamo.cloudFile,
+    });
+    const shippable = await catalogOf('piano');
+
+    expect(set.stderr).toBe('');
+    expect(set.stdout.split('\n')).toEqual([
+      'sku    price  available  reserved  ships',
+      'piano  90000          2         0  no',
+      '',
+    ]);
+    expect(unshippable).toMatchObject({
+      kind: 'CATALOG',
+      sku: 'piano',
+      price: 90000,
+      noShip: true,
+    });
+    expect(got.json()).toMatchObject({ sku: 'piano', ships: false });
+    expect(again.stdout).toMatch(/piano\s+90000\s+2\s+0\s+yes\n$/);
+    expect(shippable).toMatchObject({ kind: 'CATALOG', sku: 'piano', price: 90000 });
+    expect(shippable).not.toHaveProperty('noShip');
+  });
+
+  it('takes --no-ship on stock set only', async () => {
+    const run = await runCli(['stock', 'get', 'piano', '--no-ship'], {
+      cloudFile: dynamo.cloudFile,
+    });
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/stock get takes no --no-ship/);
   });
 
   it('fails with one line and exit 1 for an unknown sku', async () => {
@@ -299,7 +369,11 @@ describe('mini-ec order and orders get, against a contract-checked stand-in of t
     await api?.stop();
   });
 
-  async function withApi(script: Parameters<typeof startFakeApi>[0]) {
+  /** A fake local cloud with the API; `outputs` adds stack outputs (the shipping service's). */
+  async function withApi(
+    script: Parameters<typeof startFakeApi>[0],
+    outputs: Record<string, string> = {},
+  ) {
     await api?.stop();
     api = await startFakeApi(script);
     const { writeFileSync, mkdtempSync } = await import('node:fs');
@@ -312,7 +386,7 @@ describe('mini-ec order and orders get, against a contract-checked stand-in of t
         apiUrl: `${api.url}/`,
         region: 'us-east-1',
         endpoints: {},
-        outputs: { ApiUrl: api.url, ...TABLES },
+        outputs: { ApiUrl: api.url, ...TABLES, ...outputs },
       }),
     );
     return cloudFile;
@@ -406,6 +480,98 @@ describe('mini-ec order and orders get, against a contract-checked stand-in of t
 
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^mini-ec: order o-1 is still PENDING after 0.5s/);
+  });
+
+  /** The stack output that says the target runs the shipping service. */
+  const SHIPPING = { ShippingFunctionName: 'MiniEc-Shipping' };
+  const requested = { shipment: { status: 'REQUESTED' } };
+  const shipmentFailed = { shipment: { status: 'FAILED', reason: 'SKU_CANNOT_SHIP' } };
+  const cancelled = { reason: 'SHIPPING_FAILED', ...shipmentFailed };
+
+  it('follows a CONFIRMED order until its shipment is requested on a target with shipping, telling both steps of one reading, and exits 0', async () => {
+    const cloudFile = await withApi(
+      {
+        placed: accepted,
+        orders: [
+          { status: 200, body: orderBody('PENDING') },
+          { status: 200, body: orderBody('CONFIRMED', requested) },
+        ],
+      },
+      SHIPPING,
+    );
+
+    const run = await runCli(['order', 'coffee=2'], { cloudFile });
+
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n').slice(1);
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['PENDING', 'CONFIRMED', 'SHIPPING']);
+    expect(lines[1]).toMatch(/^CONFIRMED \+\d+\.\ds {2}total 1000 JPY$/);
+    expect(lines[2]).toMatch(/^SHIPPING {2}\+\d+\.\ds {2}shipment requested$/);
+  });
+
+  it('keeps following a CONFIRMED order whose shipment failed until it is CANCELLED, with each step in --json history', async () => {
+    const script = {
+      placed: accepted,
+      orders: [
+        { status: 200, body: orderBody('CONFIRMED') },
+        { status: 200, body: orderBody('CONFIRMED', shipmentFailed) },
+        { status: 200, body: orderBody('CANCELLED', cancelled) },
+      ],
+    };
+    const human = await runCli(['order', 'coffee=2'], {
+      cloudFile: await withApi(script, SHIPPING),
+    });
+    const json = await runCli(['order', 'coffee=2', '--json'], {
+      cloudFile: await withApi(script, SHIPPING),
+    });
+
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n').slice(1);
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['CONFIRMED', 'SHIPPING', 'CANCELLED']);
+    expect(lines[1]).toMatch(
+      /^SHIPPING {2}\+\d+\.\ds {2}shipment failed: SKU_CANNOT_SHIP \(refund and release under way\)$/,
+    );
+    expect(lines[2]).toMatch(/^CANCELLED \+\d+\.\ds {2}reason SHIPPING_FAILED$/);
+    expect(json.code).toBe(0);
+    expect(json.json()).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'SHIPPING_FAILED',
+      shipment: { status: 'FAILED', reason: 'SKU_CANNOT_SHIP' },
+      history: [
+        { status: 'CONFIRMED' },
+        { status: 'CONFIRMED', shipment: 'FAILED' },
+        { status: 'CANCELLED' },
+      ],
+    });
+  });
+
+  it('exits 1 when a CONFIRMED order gets no shipment before --timeout on a target with shipping', async () => {
+    const cloudFile = await withApi(
+      { placed: accepted, orders: [{ status: 200, body: orderBody('CONFIRMED') }] },
+      SHIPPING,
+    );
+
+    const run = await runCli(['order', 'coffee=2', '--timeout', '0.5'], { cloudFile });
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^mini-ec: order o-1 is still CONFIRMED, its shipment not requested yet after 0.5s/,
+    );
+  });
+
+  it('shows a CANCELLED order with its shipment with orders get', async () => {
+    const cloudFile = await withApi({
+      placed: accepted,
+      orders: [{ status: 200, body: orderBody('CANCELLED', cancelled) }],
+    });
+
+    const run = await runCli(['orders', 'get', 'o-1'], { cloudFile });
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^orderId\s+o-1\nstatus\s+CANCELLED\nreason\s+SHIPPING_FAILED\nshipment\s+FAILED \(SKU_CANNOT_SHIP\)\ntotal\s+1000 JPY\n/,
+    );
   });
 
   it('shows an order with orders get, and a 404 as one line with exit 1', async () => {

@@ -3,7 +3,7 @@
  * AWS here): the metrics it asks for, the orders it counts, the usage it derives and prices.
  * The local path runs against a real local cloud in test/e2e/saga.test.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -230,6 +230,58 @@ describe('mini-ec cost on a deployed stack (CloudWatch metrics)', () => {
     expect(unknown.err).toMatch(
       /no price table .*prices\/eu-west-1\.json \(only the regions in prices\/ are kept; pass --prices FILE\)/,
     );
+  });
+
+  it('measures and prices the shipping function like the others', async () => {
+    const withShipping = join(dir, 'with-shipping-outputs.json');
+    const shippingTemplate = join(dir, 'with-shipping.template.json');
+    const outputs = JSON.parse(readFileSync(outputsFile, 'utf8'));
+    outputs.MiniEc.ShippingFunctionName = 'shipping-fn';
+    outputs.MiniEc.ShippingLogGroupName = 'shipping-logs';
+    writeFileSync(withShipping, JSON.stringify(outputs));
+    const template = JSON.parse(readFileSync(templateFile, 'utf8'));
+    template.Resources.Shipping = fn('shipping', 256, 'arm64');
+    writeFileSync(shippingTemplate, JSON.stringify(template));
+    const shippingSums = {
+      'AWS/Lambda Invocations shipping-fn': 100,
+      'AWS/Lambda Duration shipping-fn': 900,
+    };
+    Object.assign(SUMS, shippingSums);
+    stubMetrics();
+
+    const out: string[] = [];
+    const code = await main(
+      ['cost', '--json', '--stack-outputs', withShipping, '--template', shippingTemplate],
+      { io: { out: (l) => out.push(l), err: () => undefined }, env: {} },
+    ).finally(() => {
+      for (const key of Object.keys(shippingSums)) delete SUMS[key];
+    });
+
+    expect(code).toBe(0);
+    const asked = (
+      cloudwatch.commandCalls(GetMetricDataCommand)[0]?.args[0].input.MetricDataQueries ?? []
+    ).map(
+      (q) => `${q.MetricStat?.Metric?.MetricName} ${q.MetricStat?.Metric?.Dimensions?.[0]?.Value}`,
+    );
+    expect(asked).toEqual(
+      expect.arrayContaining([
+        'Invocations shipping-fn',
+        'Duration shipping-fn',
+        'IncomingBytes shipping-logs',
+      ]),
+    );
+    const report = JSON.parse(out.join('\n')) as {
+      measured: {
+        functions: Record<string, { invocations: number; billedMs: number; memoryMb: number }>;
+      };
+      cost: { byFunction: Record<string, number> };
+    };
+    expect(report.measured.functions.shipping).toMatchObject({
+      invocations: 100,
+      billedMs: 1_000,
+      memoryMb: 256,
+    });
+    expect(report.cost.byFunction.shipping).toBeGreaterThan(0);
   });
 
   it('turns a CloudWatch error into one line', async () => {

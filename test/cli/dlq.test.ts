@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -38,8 +38,18 @@ const placed = (n: number) => ({
   sagaid: `o-${n}`,
   data: { orderId: `o-${n}`, items: [{ sku: 'coffee', qty: 1 }], total: 500, currency: 'JPY' },
 });
-const attributes = (e: ReturnType<typeof placed>) => ({
+/** A fact about order o-<n> as another service's queue gets it (a CloudEvent, raw delivery). */
+const fact = (n: number, type: string, source: string) => ({
+  ...placed(n),
+  id: `${type}-${n}`,
+  type,
+  source,
+  data: { orderId: `o-${n}` },
+});
+/** The message attributes the relay publishes with an event (raw delivery keeps them). */
+const attributes = (e: { type: string; source: string; id: string; correlationid: string }) => ({
   type: { DataType: 'String', StringValue: e.type },
+  source: { DataType: 'String', StringValue: e.source },
   id: { DataType: 'String', StringValue: e.id },
   correlationid: { DataType: 'String', StringValue: e.correlationid },
 });
@@ -53,7 +63,19 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
   let cloudFile: string;
   let table: string;
   let streamArn: string;
-  const queues = { orders: '', ordersDlq: '', relayDlq: '' };
+  const queues = {
+    orders: '',
+    ordersDlq: '',
+    relayDlq: '',
+    shipping: '',
+    shippingDlq: '',
+    payment: '',
+    paymentDlq: '',
+    inventory: '',
+    inventoryDlq: '',
+  };
+  /** The outputs of the functions' queues besides the orders queue, as the stack names them. */
+  let factQueueOutputs: Record<string, string>;
 
   beforeAll(async () => {
     [dynamo, server] = await Promise.all([
@@ -76,6 +98,18 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
     queues.ordersDlq = server.createQueue('cli-orders-dlq', {}).queueUrl;
     queues.relayDlq = server.createQueue('cli-relay-dlq', {}).queueUrl;
     queues.orders = server.createQueue('cli-orders', {}).queueUrl;
+    for (const name of ['shipping', 'payment', 'inventory'] as const) {
+      queues[name] = server.createQueue(`cli-${name}`, {}).queueUrl;
+      queues[`${name}Dlq`] = server.createQueue(`cli-${name}-dlq`, {}).queueUrl;
+    }
+    factQueueOutputs = {
+      ShippingQueueUrl: queues.shipping,
+      ShippingDlqUrl: queues.shippingDlq,
+      PaymentFactsQueueUrl: queues.payment,
+      PaymentFactsDlqUrl: queues.paymentDlq,
+      InventoryFactsQueueUrl: queues.inventory,
+      InventoryFactsDlqUrl: queues.inventoryDlq,
+    };
     // The events topic, with the orders queue subscribed as the stack subscribes it.
     const { topicArn } = server.createTopic('cli-order-events', { region: 'us-east-1' });
     server.subscribe({
@@ -105,6 +139,7 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
           OrdersQueueUrl: queues.orders,
           OrdersDlqUrl: queues.ordersDlq,
           RelayDlqUrl: queues.relayDlq,
+          ...factQueueOutputs,
         },
       }),
     );
@@ -287,6 +322,120 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
     expect(again.json<{ orders: { approximateCount: number } }>().orders.approximateCount).toBe(1);
   });
 
+  /** Puts each compensation step's fact about order o-<n> in the DLQ of the queue that takes it. */
+  async function deadFacts(n: number) {
+    const facts = {
+      shippingDlq: fact(n, 'order.confirmed.v1', 'mini-ec/worker'),
+      paymentDlq: fact(n, 'shipping.failed.v1', 'mini-ec/shipping'),
+      inventoryDlq: fact(n, 'payment.refunded.v1', 'mini-ec/payment'),
+    };
+    for (const [dlq, event] of Object.entries(facts)) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queues[dlq as keyof typeof facts],
+          MessageBody: JSON.stringify(event),
+          MessageAttributes: attributes(event),
+        }),
+      );
+    }
+    return facts;
+  }
+
+  it('lists the shipping, payment and inventory DLQs with each message’s order, without the worker’s attempts, and every DLQ by default', async () => {
+    await putOrder(41, 'CONFIRMED', {
+      failedAttempts: 2,
+      lastError: 'the worker’s, not shipping’s',
+    });
+    await deadFacts(41);
+
+    const all = await runCli(['dlq', 'list', '--json'], { cloudFile });
+    const human = await runCli(['dlq', 'list', '--queue', 'all'], { cloudFile });
+    const one = await runCli(['dlq', 'list', '--queue', 'inventory', '--json'], { cloudFile });
+
+    expect(all.stderr).toBe('');
+    type Peeked = { approximateCount: number; messages: Record<string, unknown>[] };
+    const json = all.json<Record<string, Peeked>>();
+    expect(Object.keys(json)).toEqual(['orders', 'shipping', 'payment', 'inventory', 'relay']);
+    expect(json.orders?.approximateCount).toBe(0);
+    for (const [queue, eventType] of [
+      ['shipping', 'order.confirmed.v1'],
+      ['payment', 'shipping.failed.v1'],
+      ['inventory', 'payment.refunded.v1'],
+    ] as const) {
+      expect(json[queue]?.approximateCount).toBe(1);
+      expect(json[queue]?.messages).toEqual([
+        expect.objectContaining({
+          orderId: 'o-41',
+          eventType,
+          orderStatus: 'CONFIRMED',
+          correlationId: 'cid-41',
+          receiveCount: 1,
+          failedAttempts: null,
+          lastError: null,
+        }),
+      ]);
+    }
+    expect(human.stdout).toMatch(
+      /shipping DLQ: 1 message\(s\)\n\s+orderId\s+eventType\s+orderStatus\s+correlationId\s+receiveCount\s+sentAt\n\s+o-41\s+order\.confirmed\.v1\s+CONFIRMED/,
+    );
+    expect(human.stdout).toMatch(/payment DLQ: 1 message\(s\)\n/);
+    expect(human.stdout).toMatch(/inventory DLQ: 1 message\(s\)\n/);
+    expect(Object.keys(one.json<Record<string, Peeked>>())).toEqual(['inventory']);
+  });
+
+  it('redrives the shipping, payment and inventory DLQs each to its own queue, and no other', async () => {
+    const facts = await deadFacts(42);
+
+    const shipping = await runCli(['dlq', 'redrive', '--queue', 'shipping', '--json'], {
+      cloudFile,
+    });
+    const payment = await runCli(['dlq', 'redrive', '--queue', 'payment'], { cloudFile });
+    const inventory = await runCli(['dlq', 'redrive', '--queue', 'inventory', '--max', '5'], {
+      cloudFile,
+    });
+
+    expect(shipping.json()).toEqual({ moved: 1, method: 'receive-and-send' });
+    expect(payment.stdout).toBe(
+      'moved 1 message(s) from the payment DLQ to the payment queue (receive-and-send)\n',
+    );
+    expect(inventory.code).toBe(0);
+    for (const [queue, dlq] of [
+      ['shipping', 'shippingDlq'],
+      ['payment', 'paymentDlq'],
+      ['inventory', 'inventoryDlq'],
+    ] as const) {
+      const moved = await drain(queues[queue]);
+      expect(moved.map((m) => JSON.parse(m.Body ?? '{}'))).toEqual([facts[dlq]]);
+      expect(moved[0]?.MessageAttributes?.type?.StringValue).toBe(facts[dlq].type);
+      expect(await drain(queues[dlq])).toEqual([]);
+    }
+    expect(await drain(queues.orders)).toEqual([]);
+  });
+
+  it('on a target deployed before the new DLQs, lists the others and says which are missing; naming one is an error', async () => {
+    const old = join(dir, 'old-cloud.json');
+    const cloud = JSON.parse(readFileSync(cloudFile, 'utf8'));
+    for (const name of Object.keys(factQueueOutputs)) delete cloud.outputs[name];
+    writeFileSync(old, JSON.stringify(cloud));
+
+    const listed = await runCli(['dlq', 'list'], { cloudFile: old });
+    const named = await runCli(['dlq', 'list', '--queue', 'shipping'], { cloudFile: old });
+
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^orders DLQ: 0 message\(s\)\n/);
+    expect(listed.stdout).toContain(
+      'shipping DLQ: not in this target (no output ShippingQueueUrl, ShippingDlqUrl)\n',
+    );
+    expect(listed.stdout).toContain(
+      'inventory DLQ: not in this target (no output InventoryFactsQueueUrl, InventoryFactsDlqUrl)\n',
+    );
+    expect(listed.stdout).toMatch(/relay DLQ .*: 0 record\(s\)\n$/);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toBe(
+      'mini-ec: the target lacks the outputs ShippingQueueUrl and ShippingDlqUrl\n',
+    );
+  });
+
   it('redrives the orders DLQ by receive-and-send where there is no message-move task (fauxqs), every message once, --max first', async () => {
     for (const n of [11, 12, 13]) {
       const e = placed(n);
@@ -428,6 +577,6 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
     });
 
     expect([bad.code, maxOnRelay.code]).toEqual([2, 2]);
-    expect(bad.stderr).toMatch(/--queue must be orders or relay/);
+    expect(bad.stderr).toMatch(/--queue must be orders, shipping, payment, inventory or relay/);
   });
 });

@@ -17,8 +17,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.js';
+import { resolveTarget } from '../../cli/target.js';
+import { traceCommand } from '../../cli/trace/command.js';
 import { invocationsQuery } from '../../cli/trace/sources.js';
 import { orderTraceQuery } from '../../lambdas/shared/log-keys.js';
+import { type FakeApi, orderBody, startFakeApi } from '../support/fake-api.js';
 
 const ORDER = '01M91CVCEAC65K03HX5KBFYYA7';
 const CID = 'cid-stack-1';
@@ -264,5 +267,102 @@ describe('mini-ec trace on a deployed stack (FilterLogEvents, --no-insights)', (
     expect(timeline.functions).toEqual(FUNCTIONS.map(([, service]) => service));
     expect(timeline.counts).toMatchObject({ lines: 5, invocations: 5 });
     expect(timeline.entries.filter((e) => e.kind === 'start')).toHaveLength(5);
+  });
+});
+
+describe('mini-ec trace --follow on a deployed stack with the shipping service', () => {
+  let api: FakeApi | undefined;
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  const SHIPPING_GROUP = 'MiniEc-ShippingLogs-6';
+
+  /** Follows ORDER on a stack whose API answers `orders` in turn (contract-checked). */
+  async function follow(orders: Record<string, unknown>[], outputs: Record<string, string>) {
+    await api?.stop();
+    api = await startFakeApi({
+      placed: { status: 202, body: {} },
+      orders: orders.map((body) => ({ status: 200, body })),
+    });
+    const file = join(dir, `follow-${Math.random()}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        MiniEc: {
+          ApiUrl: `${api.url}/`,
+          OrdersTableName: 'orders',
+          InventoryTableName: 'inventory',
+          PaymentsTableName: 'payments',
+          ...GROUPS,
+          ...outputs,
+        },
+      }),
+    );
+    logs.on(StartQueryCommand).resolves({ queryId: 'q' });
+    logs.on(GetQueryResultsCommand).resolves({ status: 'Complete', results: LINES });
+    const out: string[] = [];
+    const err: string[] = [];
+    const target = resolveTarget({ stackOutputs: file, env: { AWS_REGION: 'eu-west-1' } });
+    const code = await traceCommand(
+      {
+        io: { out: (l) => out.push(l), err: (l) => err.push(l) },
+        json: false,
+        target: () => target,
+      },
+      [ORDER],
+      { follow: true, timeout: '1', stackOutputs: file, followIntervalMs: 50 },
+    ).catch((error: Error) => {
+      err.push(error.message);
+      return 1;
+    });
+    const orderReads = api.requests.filter((r) => r.path === `/orders/${ORDER}`).length;
+    return { code, out: out.join('\n'), err: err.join('\n'), orderReads };
+  }
+  const shipping = {
+    ShippingFunctionName: 'MiniEc-Shipping',
+    ShippingLogGroupName: SHIPPING_GROUP,
+  };
+
+  it('reads the shipping function’s log group with the others, and follows a CONFIRMED order until its shipment is requested', async () => {
+    const run = await follow(
+      [orderBody('CONFIRMED'), orderBody('CONFIRMED', { shipment: { status: 'REQUESTED' } })],
+      shipping,
+    );
+
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    const groups = logs.commandCalls(StartQueryCommand)[0]?.args[0].input.logGroupNames;
+    expect(groups?.sort()).toEqual([...Object.values(GROUPS), SHIPPING_GROUP].sort());
+    expect(run.orderReads).toBeGreaterThanOrEqual(3); // CONFIRMED, then shipped, then the summary
+    expect(run.out).toContain(`trace of ${ORDER}: ${ORDER} CONFIRMED shipment REQUESTED`);
+  });
+
+  it('takes a CANCELLED order as settled', async () => {
+    const run = await follow(
+      [
+        orderBody('CANCELLED', {
+          reason: 'SHIPPING_FAILED',
+          shipment: { status: 'FAILED', reason: 'SKU_CANNOT_SHIP' },
+        }),
+      ],
+      shipping,
+    );
+
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(
+      `${ORDER} CANCELLED (SHIPPING_FAILED) shipment FAILED (SKU_CANNOT_SHIP)`,
+    );
+  });
+
+  it('does not take a CONFIRMED order without its shipment as settled, but does on a stack without shipping', async () => {
+    const waiting = await follow([orderBody('CONFIRMED')], shipping);
+    const older = await follow([orderBody('CONFIRMED')], {});
+
+    expect(waiting.code).toBe(1);
+    expect(waiting.err).toBe(
+      `the order has not settled after 1 s (follow it again with mini-ec trace ${ORDER} --follow)`,
+    );
+    expect(older.code).toBe(0);
   });
 });
