@@ -6,7 +6,11 @@
  */
 import { type ChaosOverrides, ChaosParameters, type ChaosService } from '../cli/chaos.js';
 import type { VerifyReport } from '../cli/invariants.js';
-import { DeadLetters } from '../cli/queues/dead-letters.js';
+import {
+  DEAD_LETTER_QUEUES,
+  type DeadLetterQueue,
+  DeadLetters,
+} from '../cli/queues/dead-letters.js';
 import { StreamFailures } from '../cli/queues/stream-failures.js';
 import { resolveTarget, type Target } from '../cli/target.js';
 import { verifyInvariants } from '../cli/verify.js';
@@ -65,18 +69,19 @@ export class ProofContext {
     return verifyInvariants(this.target, { acceptedOrderIds: accepted, maxPendingSeconds: 0 });
   }
 
-  /** What `mini-ec dlq list` counts in the orders DLQ and the relay DLQ. */
-  async deadLetterCounts(): Promise<{ orders: number; relay: number }> {
-    const orders = new DeadLetters(this.target);
+  /** What `mini-ec dlq list` counts in every DLQ: the consumer queues' and the relay's. */
+  async deadLetterCounts(): Promise<number> {
+    const queues = (Object.keys(DEAD_LETTER_QUEUES) as DeadLetterQueue[]).map(
+      (queue) => new DeadLetters(this.target, queue),
+    );
     const relay = new StreamFailures(this.target);
     try {
-      return {
-        orders: (await orders.peek(0)).approximateCount,
-        relay: (await relay.peek(0)).approximateCount,
-      };
+      const counts = await Promise.all(
+        [...queues, relay].map(async (dlq) => (await dlq.peek(0)).approximateCount),
+      );
+      return counts.reduce((a, b) => a + b, 0);
     } finally {
-      orders.close();
-      relay.close();
+      for (const dlq of [...queues, relay]) dlq.close();
     }
   }
 
@@ -125,7 +130,7 @@ async function runOrders(
     scenario,
     placements,
     outcomes,
-    dlq: dlq.orders + dlq.relay,
+    dlq,
     violations: report.violations.length,
     seconds: (performance.now() - started) / 1000,
   });
