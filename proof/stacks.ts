@@ -26,7 +26,7 @@ const CRASH_STACK = { workerTimeoutSeconds: 10, visibilityTimeoutSeconds: 15, ma
 export const E2E_STACKS = {
   /** The stack as `cdk deploy` and `npm start` make it. */
   default: {},
-  /** Both participants fail 30 % of their calls and take 100 ms more (FAULT_FAIL_RATE=0.3, FAULT_DELAY_MS=100). */
+  /** Both participants and shipping fail 30 % of their calls and take 100 ms more (FAULT_FAIL_RATE=0.3, FAULT_DELAY_MS=100). */
   faults: { faults: { failRate: 0.3, delayMs: 100 } },
   /** Short timeouts (worker 10 s, visibility 15 s) and room for the receives that crashes cost. */
   crash: { context: CRASH_STACK },
