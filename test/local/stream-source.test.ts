@@ -4,7 +4,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Invoker } from '../../local/invoke/invoke.js';
-import { DynamoStreamSource } from '../../local/sources/stream-source.js';
+import { DynamoStreamSource, untilNextTick } from '../../local/sources/stream-source.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
 
 let dynamo: LocalDynamo;
@@ -79,5 +79,21 @@ describe('the DynamoDB stream event source', () => {
     expect(delivered.flat()).toEqual(written);
     expect(getRecords).toBeLessThanOrEqual(Math.ceil(seconds * 4) + 1);
     expect(delivered.length).toBeLessThan(written.length / 3);
+  });
+});
+
+describe('untilNextTick', () => {
+  it('waits for the next multiple of the interval on the clock, so every source reads on the same ticks', () => {
+    expect(untilNextTick(1_010, 1_040, 250)).toBe(210);
+    expect(untilNextTick(1_260, 1_300, 250)).toBe(200);
+  });
+
+  it('never reads twice around one tick: at least half an interval after the poll started', () => {
+    // A timer that fired at 1249 for the tick of 1250, done within the millisecond.
+    expect(untilNextTick(1_249, 1_249, 250)).toBe(251);
+  });
+
+  it('reads again at once after a poll longer than the interval', () => {
+    expect(untilNextTick(1_000, 1_300, 250)).toBe(0);
   });
 });
