@@ -9,6 +9,7 @@
  *   npm run chaos [-- --scale 0.25]     (scale shrinks every count, for a quicker look)
  */
 import { parseArgs } from 'node:util';
+import { ProofContext } from '../proof/context.js';
 import { startE2eCloud } from '../proof/harness.js';
 import { formatSummary, type ProofSummary } from '../proof/proof.js';
 import {
@@ -17,7 +18,6 @@ import {
   duplicatesScenario,
   faultsScenario,
   floodScenario,
-  ProofContext,
   type ScenarioResult,
   shippingScenario,
   slowParticipantScenario,

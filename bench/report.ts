@@ -1,4 +1,6 @@
 /** The bench's human output: one table, with the reference's figures and the ratios. */
+import type { UsageSnapshot } from '../local/meter/usage.js';
+import { sum } from './cpu-meter.js';
 
 /** A percentile of some values, rounded (nearest-rank), or null without values. */
 export function percentile(values: number[], p: number): number | null {
@@ -134,4 +136,35 @@ function counts(c: Record<string, number>): string {
   return Object.entries(c)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
+}
+
+/** Requests per order of a burst's usage (DynamoDB only when the host was metered). */
+export function requestsPerOrder(usage: UsageSnapshot, orders: number) {
+  const each = Math.max(1, orders);
+  const perOrder = (counts: Record<string, number>) =>
+    Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, +(v / each).toFixed(2)]));
+  const total = (counts: Record<string, number>) => +(sum(counts) / each).toFixed(2);
+  const { dynamodb, sqs, sns } = usage;
+  return {
+    dynamodb: dynamodb.metered
+      ? {
+          total: total(dynamodb.requests),
+          byOperation: perOrder(dynamodb.requests),
+          byTable: Object.fromEntries(
+            Object.entries(dynamodb.byResource).map(([t, c]) => [t, perOrder(c)]),
+          ),
+          failedByOperation: perOrder(dynamodb.errors),
+        }
+      : null,
+    sqs: {
+      total: total(sqs.requests),
+      byAction: perOrder(sqs.requests),
+      messages: perOrder({ ...sqs.messages }),
+    },
+    sns: {
+      total: total(sns.requests),
+      byAction: perOrder(sns.requests),
+      published: +(sns.published / each).toFixed(2),
+    },
+  };
 }

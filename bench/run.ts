@@ -13,7 +13,7 @@
  *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --settle 15 --idle 30 --no-reference
  *                    --count-n 300 --json --profile DIR --instances N]
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,11 +22,11 @@ import { parseArgs } from 'node:util';
 import { Stores } from '../cli/stores.js';
 import { resolveTarget } from '../cli/target.js';
 import type { UsageSnapshot } from '../local/cloud.js';
-import { hostNode } from '../local/invoke/node-runtime.js';
 import { usageBetween } from '../local/meter/usage.js';
-import { freePort } from '../local/ports.js';
 import { CpuMeter, diff, sum } from './cpu-meter.js';
-import { percentile, printTable, type ReferenceResult, stats } from './report.js';
+import { startHost } from './host.js';
+import { percentile, printTable, type ReferenceResult, requestsPerOrder, stats } from './report.js';
+import { WorkerLog } from './worker-log.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
@@ -84,56 +84,13 @@ if (!values['no-reference'] && fs.existsSync(referenceScript)) {
  * local cloud's (idle and the concurrent POSTs are skipped).
  */
 async function localCloudRun(metered: boolean, n: number): Promise<Record<string, unknown>> {
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mini-ec-bench-'));
-  const port = await freePort();
-  say(`local cloud${metered ? ', metered' : ''}: starting (state in ${stateDir}) …`);
-  const startedAt = performance.now();
+  say(`local cloud${metered ? ', metered' : ''}: starting …`);
   const profileDir = !metered && values.profile ? path.resolve(values.profile) : undefined;
-  // The host on the Node that `npm start` picks for it (local/launch.ts).
-  const host: ChildProcess = spawn(
-    hostNode().execPath,
-    [
-      // --profile DIR: V8 CPU profiles of the host (DIR/host) and of every function process
-      // (DIR/<function>), written when the bench stops the cloud; the metered run is not profiled.
-      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, 'host')}`] : []),
-      '--import',
-      'tsx',
-      'local/start.ts',
-      '--quiet',
-      '--port',
-      String(port),
-      '--state-dir',
-      stateDir,
-      ...(metered ? ['--meter'] : []),
-      ...(profileDir ? ['--profile', profileDir] : []),
-      ...(values.instances ? ['--instances', values.instances] : []),
-    ],
-    { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
-  );
-  let hostOutput = '';
-  host.stderr?.on('data', (d) => {
-    hostOutput += String(d);
+  const { host, stateDir, readySeconds, cloud } = await startHost(repo, {
+    metered,
+    ...(profileDir ? { profileDir } : {}),
+    ...(values.instances ? { instances: values.instances } : {}),
   });
-  const readySeconds = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not ready in 120 s:\n${hostOutput}`)),
-      120_000,
-    );
-    host.stdout?.on('data', (d) => {
-      hostOutput += String(d);
-      if (/ready in/.test(hostOutput)) {
-        clearTimeout(timer);
-        resolve((performance.now() - startedAt) / 1000);
-      }
-    });
-    host.once('exit', (code) => reject(new Error(`host exited ${code}:\n${hostOutput}`)));
-  });
-  const cloudFile = path.join(stateDir, 'cloud.json');
-  const cloud = JSON.parse(fs.readFileSync(cloudFile, 'utf8')) as {
-    apiUrl: string;
-    endpoints: { meter: string };
-    functions: { logicalId: string; displayName: string; assetDir: string }[];
-  };
   /** POST /orders of one unit of a sku, with a fresh Idempotency-Key. */
   const postOrder = (orderSku: string, timeoutMs: number) =>
     fetch(`${cloud.apiUrl}/orders`, {
@@ -160,49 +117,13 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
 
   const worker = cloud.functions.find((f) => f.displayName === 'worker');
   if (!worker) throw new Error('no worker function in the local cloud');
-  /**
-   * What the worker logs of each order: when the saga decided it (CONFIRMED or FAILED) and when
-   * it settled (FAILED, CANCELLED, or CONFIRMED and its shipment recorded): order id → time.
-   */
-  const decided = new Map<string, { at: number; status: string }>();
-  const finals = new Map<string, { at: number; status: string }>();
-  const workerLog = path.join(stateDir, 'logs', `${worker.logicalId}.log`);
-  let logOffset = 0;
-  function readFinals(): void {
-    if (!fs.existsSync(workerLog)) return;
-    const size = fs.statSync(workerLog).size;
-    if (size <= logOffset) return;
-    const fd = fs.openSync(workerLog, 'r');
-    const buffer = Buffer.alloc(size - logOffset);
-    fs.readSync(fd, buffer, 0, buffer.length, logOffset);
-    fs.closeSync(fd);
-    const text = buffer.toString('utf8');
-    const end = text.lastIndexOf('\n');
-    if (end < 0) return;
-    logOffset += Buffer.byteLength(text.slice(0, end + 1));
-    for (const line of text.slice(0, end).split('\n')) {
-      const m =
-        /"message":"(?:order (CONFIRMED|FAILED|CANCELLED)|(shipping\.requested\.v1) recorded")/.exec(
-          line,
-        );
-      if (!m) continue;
-      const json = JSON.parse(line) as { order_id?: string; timestamp?: string };
-      if (!json.order_id) continue;
-      const at = Date.parse(json.timestamp ?? '');
-      const status = m[1] ?? 'CONFIRMED';
-      if ((status === 'CONFIRMED' || status === 'FAILED') && !decided.has(json.order_id))
-        decided.set(json.order_id, { at, status });
-      const settled = m[2] !== undefined || status === 'FAILED' || status === 'CANCELLED';
-      if (settled && !finals.has(json.order_id)) finals.set(json.order_id, { at, status });
-    }
-  }
+  const workerLog = new WorkerLog(path.join(stateDir, 'logs', `${worker.logicalId}.log`));
+  const { decided, finals } = workerLog;
+  const readFinals = () => workerLog.read();
 
   const usage = async (): Promise<UsageSnapshot> =>
     (await fetch(`${cloud.endpoints.meter}/usage`)).json() as Promise<UsageSnapshot>;
-  const perOrderOf = (counts: Record<string, number>, orders: number) =>
-    Object.fromEntries(
-      Object.entries(counts).map(([k, v]) => [k, +(v / Math.max(1, orders)).toFixed(2)]),
-    );
+  const cloudFile = path.join(stateDir, 'cloud.json');
   const stores = new Stores(resolveTarget({ cloudFile, env: {} }));
   const sku = `bench-${Date.now().toString(36)}`;
   const results: Record<string, unknown> = {};
@@ -302,32 +223,7 @@ async function localCloudRun(metered: boolean, n: number): Promise<Record<string
       cpuMsPerOrder: +(sum(burstCpu) / Math.max(1, done.length)).toFixed(1),
       cpuMsPerOrderByGroup: perOrder,
     };
-    const orders = done.length;
-    results.requestsPerOrder = {
-      dynamodb: burstUsage.dynamodb.metered
-        ? {
-            total: +(sum(burstUsage.dynamodb.requests) / Math.max(1, orders)).toFixed(2),
-            byOperation: perOrderOf(burstUsage.dynamodb.requests, orders),
-            byTable: Object.fromEntries(
-              Object.entries(burstUsage.dynamodb.byResource).map(([t, c]) => [
-                t,
-                perOrderOf(c, orders),
-              ]),
-            ),
-            failedByOperation: perOrderOf(burstUsage.dynamodb.errors, orders),
-          }
-        : null,
-      sqs: {
-        total: +(sum(burstUsage.sqs.requests) / Math.max(1, orders)).toFixed(2),
-        byAction: perOrderOf(burstUsage.sqs.requests, orders),
-        messages: perOrderOf({ ...burstUsage.sqs.messages }, orders),
-      },
-      sns: {
-        total: +(sum(burstUsage.sns.requests) / Math.max(1, orders)).toFixed(2),
-        byAction: perOrderOf(burstUsage.sns.requests, orders),
-        published: +(burstUsage.sns.published / Math.max(1, orders)).toFixed(2),
-      },
-    };
+    results.requestsPerOrder = requestsPerOrder(burstUsage, done.length);
 
     // C' concurrent POSTs at once, for a sku with a little stock
     if (CONCURRENT > 0 && !metered) {

@@ -8,10 +8,9 @@ import {
 } from '../lambdas/shared/faults.js';
 import type { ApiType } from './constructs/orders-api.js';
 
-// Base fault injection for one participant (lambdas/shared/faults.ts: the settings, their names
-// and bounds); `npx mini-ec chaos set` overrides it while the stack runs, through the
-// participant's chaos parameter.
-export type { FaultSettings };
+// Base fault injection for each service that takes it (lambdas/shared/faults.ts: the settings,
+// their names and bounds); `npx mini-ec chaos set` overrides it while the stack runs, through
+// the service's chaos parameter (./fault-injection.ts).
 
 /**
  * Timeouts, consistent end to end: participant < invoke (the worker's wait for a participant)

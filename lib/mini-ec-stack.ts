@@ -1,24 +1,21 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { ENV } from '../lambdas/shared/env-names.js';
 import { EVENT_SOURCES, ORDER_FACTS } from '../lambdas/shared/events.js';
-import type { FaultService } from '../lambdas/shared/faults.js';
-import { ItemKind } from '../lambdas/shared/keys.js';
 import { orderTraceQueryParts, TRACE_QUERY_PLACEHOLDER } from '../lambdas/shared/log-keys.js';
-import { type FaultSettings, readSettings, type StackSettings } from './config.js';
+import { readSettings, type StackSettings } from './config.js';
 import { EventBus } from './constructs/event-bus.js';
 import { OrdersApi } from './constructs/orders-api.js';
 import { newDeadLetterQueue, QueueWithDlq } from './constructs/queue-with-dlq.js';
 import { grantInvokeUnqualified, SagaFunction } from './constructs/saga-function.js';
+import { faultEnvironment, newChaosParameter } from './fault-injection.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
+import { newServiceTable, outboxSource } from './service-tables.js';
 
 /** Timeouts of the functions outside the saga's chain (that one is in settings.timeouts). */
 const TIMEOUTS = {
@@ -46,14 +43,11 @@ export class MiniEcStack extends Stack {
 
     // ── Data: each service owns its table ─────────────────────────────────────────────
     // Idempotency-Key guards carry `expiresAt`: TTL removes them once the key is free again.
-    const ordersTable = newTable(this, 'OrdersTable', {
-      stream: OUTBOX_STREAM,
-      timeToLiveAttribute: 'expiresAt',
-    });
+    const ordersTable = newServiceTable(this, 'OrdersTable', { timeToLiveAttribute: 'expiresAt' });
     // Each service's table is its outbox too: the relay reads every one's stream.
-    const inventoryTable = newTable(this, 'InventoryTable', { stream: OUTBOX_STREAM });
-    const paymentsTable = newTable(this, 'PaymentsTable', { stream: OUTBOX_STREAM });
-    const shipmentsTable = newTable(this, 'ShipmentsTable', { stream: OUTBOX_STREAM });
+    const inventoryTable = newServiceTable(this, 'InventoryTable');
+    const paymentsTable = newServiceTable(this, 'PaymentsTable');
+    const shipmentsTable = newServiceTable(this, 'ShipmentsTable');
 
     // ── Messaging: the bus, and each consumer's queue subscribed to the facts it takes ──
     const bus = new EventBus(this, 'OrderEvents');
@@ -287,58 +281,6 @@ export class MiniEcStack extends Stack {
   }
 }
 
-/**
- * A participant's chaos settings: a JSON object (`{}`: none) that `npx mini-ec chaos set`
- * changes while the stack runs; the participant reads it with a short cache.
- */
-function newChaosParameter(scope: Stack, service: FaultService): ssm.StringParameter {
-  return new ssm.StringParameter(scope, `${service[0]?.toUpperCase()}${service.slice(1)}Chaos`, {
-    parameterName: `/${scope.stackName}/chaos/${service}`,
-    stringValue: '{}',
-    description: `Chaos settings of the ${service} participant (fault injection); {} in normal operation`,
-  });
-}
-
-/** The environment of a participant's fault injection: base settings and its chaos parameter. */
-function faultEnvironment(
-  faults: FaultSettings,
-  chaos: ssm.StringParameter,
-): Record<string, string> {
-  return {
-    [ENV.faultFailRate]: String(faults.failRate),
-    [ENV.faultDelayMs]: String(faults.delayMs),
-    [ENV.faultFailAfterCommit]: String(faults.failAfterCommit),
-    [ENV.chaosParameterName]: chaos.parameterName,
-  };
-}
-
-/** Every table's stream: new images, which the relay reads its outbox events from. */
-const OUTBOX_STREAM = dynamodb.StreamViewType.NEW_IMAGE;
-
-/**
- * The relay's event source on a table's stream: inserted EVENT items only, in batches of up to
- * 100, bisected on error and retried 10 times within 24 h, then sent to the relay's DLQ.
- */
-function outboxSource(table: dynamodb.Table, dlq: sqs.IQueue): sources.DynamoEventSource {
-  return new sources.DynamoEventSource(table, {
-    startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-    batchSize: 100,
-    maxBatchingWindow: Duration.seconds(0),
-    bisectBatchOnError: true,
-    retryAttempts: 10,
-    maxRecordAge: Duration.hours(24),
-    reportBatchItemFailures: true,
-    parallelizationFactor: 1,
-    onFailure: new sources.SqsDlq(dlq),
-    filters: [
-      lambda.FilterCriteria.filter({
-        eventName: lambda.FilterRule.isEqual('INSERT'),
-        dynamodb: { NewImage: { kind: { S: lambda.FilterRule.isEqual(ItemKind.event) } } },
-      }),
-    ],
-  });
-}
-
 /** A service's event source on its own queue of facts: batches of 5, failures reported per record. */
 function factSource(queue: sqs.IQueue): sources.SqsEventSource {
   return new sources.SqsEventSource(queue, {
@@ -346,22 +288,6 @@ function factSource(queue: sqs.IQueue): sources.SqsEventSource {
     maxBatchingWindow: Duration.seconds(0),
     reportBatchItemFailures: true,
     maxConcurrency: 2,
-  });
-}
-
-function newTable(
-  scope: Construct,
-  id: string,
-  options: { stream?: dynamodb.StreamViewType; timeToLiveAttribute?: string },
-): dynamodb.Table {
-  return new dynamodb.Table(scope, id, {
-    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-    sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    stream: options.stream,
-    timeToLiveAttribute: options.timeToLiveAttribute,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    removalPolicy: RemovalPolicy.DESTROY,
   });
 }
 

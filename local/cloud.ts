@@ -2,8 +2,9 @@
  * The embedded local cloud: startLocalCloud synthesizes (or reuses) the app, then starts its
  * services in order — logs, DynamoDB Local (and the meter in front of it), fauxqs, SSM, the
  * Lambda API, the functions (./functions-service.ts), the HTTP API, the event sources
- * (./event-sources-service.ts) — writes cloud.json for the CLI, and stops them in reverse. The
- * file is mostly the LocalCloud API and its options, which tests and the bench use.
+ * (./event-sources-service.ts) — writes cloud.json for the CLI, and stops them in reverse. Over
+ * 300 lines because most of it is the documented LocalCloud API and its options, which
+ * `npm start`, the tests and the bench use; the start itself is startWith's ordered services.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';

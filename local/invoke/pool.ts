@@ -1,6 +1,8 @@
 /**
  * A function's execution environments: child processes running runner.cjs over the bundled
  * asset, one invocation at a time each, added up to a bound, replaced after a timeout or a crash.
+ * Over 300 lines: an instance's life (spawn, init, invoke, time out, crash, stop) is one class
+ * whose steps share its process and pending invocation, beside the small pool that scales them.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';

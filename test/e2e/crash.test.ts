@@ -5,8 +5,9 @@
  * timeout ends) and room for the receives the crashes cost. Every order still converges, with one reservation and one charge.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProofContext } from '../../proof/context.js';
 import { type E2eCloud, startE2eCloud } from '../../proof/harness.js';
-import { crashScenario, ProofContext } from '../../proof/scenarios.js';
+import { crashScenario } from '../../proof/scenarios.js';
 import { E2E_STACKS } from '../../proof/stacks.js';
 
 describe('worker crashes mid-saga', () => {

@@ -7,8 +7,8 @@
  * maxReceiveCount 2 and a 10 s worker, so this takes seconds.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProofContext } from '../../proof/context.js';
 import { ApiClient, type E2eCloud, startE2eCloud } from '../../proof/harness.js';
-import { ProofContext } from '../../proof/scenarios.js';
 import { E2E_STACKS } from '../../proof/stacks.js';
 import { runCli } from '../support/cli.js';
 

@@ -5,12 +5,12 @@
  * duplicate deliveries never double an effect, and every accepted order converges.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProofContext } from '../../proof/context.js';
 import { type E2eCloud, startE2eCloud } from '../../proof/harness.js';
 import {
   concurrencyScenario,
   duplicatesScenario,
   faultsScenario,
-  ProofContext,
   shippingScenario,
   slowParticipantScenario,
 } from '../../proof/scenarios.js';
