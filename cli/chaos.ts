@@ -195,10 +195,9 @@ export function chaosClear(
   args: string[],
   options: { service?: string },
 ): Promise<number> {
-  const services = parseServices(options.service, false);
-  return withParameters(ctx, args, async (parameters) => {
-    for (const service of services) await parameters.put(service, {});
-    return services.map((service) => ({ service, overrides: {} }));
+  return perService(ctx, args, options, async (parameters, service) => {
+    await parameters.put(service, {});
+    return {};
   });
 }
 
@@ -208,11 +207,21 @@ export function chaosShow(
   args: string[],
   options: { service?: string },
 ): Promise<number> {
+  return perService(ctx, args, options, (parameters, service) => parameters.get(service));
+}
+
+/** Runs `each` on every service named (all when none) and prints what each one holds after. */
+function perService(
+  ctx: CommandContext,
+  args: string[],
+  options: { service?: string },
+  each: (parameters: ChaosParameters, service: ChaosService) => Promise<ChaosOverrides>,
+): Promise<number> {
   const services = parseServices(options.service, false);
   return withParameters(ctx, args, async (parameters) => {
     const result: ServiceOverrides[] = [];
     for (const service of services) {
-      result.push({ service, overrides: await parameters.get(service) });
+      result.push({ service, overrides: await each(parameters, service) });
     }
     return result;
   });

@@ -4,13 +4,10 @@
  * retries) — and its queue of facts (subscribed to payment's payment.refunded.v1), on which it
  * releases on its own. The fault settings apply to the worker's commands only.
  */
-import type { Context } from 'aws-lambda';
 import { requireEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
-import type { CloudEvent } from '../shared/events.js';
-import { factQueueHandler, isSqsEvent } from '../shared/fact-queue.js';
-import { faultSourceFromEnv, participantHandler } from '../shared/participant.js';
+import { faultSourceFromEnv, participantHandler, withCompensation } from '../shared/participant.js';
 import { parseInventoryCommand } from './domain.js';
 import { DynamoInventoryStore } from './inventory-store.js';
 import { Inventory } from './use-cases.js';
@@ -21,24 +18,18 @@ const config = {
 };
 const inventory = new Inventory(new DynamoInventoryStore(newDocumentClient(), config.tableName));
 
-const commands = participantHandler(
-  parseInventoryCommand,
-  (command) =>
-    command.command === 'reserve'
-      ? inventory.reserve(command.orderId, command.items)
-      : inventory.release(command.orderId),
-  config.faults,
-);
-
-const facts = factQueueHandler({
-  accepts: ['payment.refunded.v1'],
-  async react(event, { log }) {
-    const recorded = await inventory.compensateShipment(event as CloudEvent<'payment.refunded.v1'>);
-    log.info(recorded ? 'released: inventory.released.v1 recorded' : 'released already', {
-      eventId: event.id,
-    });
+export const handler = withCompensation(
+  participantHandler(
+    parseInventoryCommand,
+    (command) =>
+      command.command === 'reserve'
+        ? inventory.reserve(command.orderId, command.items)
+        : inventory.release(command.orderId),
+    config.faults,
+  ),
+  {
+    on: 'payment.refunded.v1',
+    compensate: (event) => inventory.compensateShipment(event),
+    done: 'released',
   },
-});
-
-export const handler = (event: unknown, context: Context) =>
-  isSqsEvent(event) ? facts(event, context) : commands(event, context);
+);

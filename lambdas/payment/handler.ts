@@ -4,13 +4,10 @@
  * retries) — and its queue of facts (subscribed to shipping.failed.v1), on which it refunds
  * on its own. The fault settings apply to the worker's commands only.
  */
-import type { Context } from 'aws-lambda';
 import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
-import type { CloudEvent } from '../shared/events.js';
-import { factQueueHandler, isSqsEvent } from '../shared/fact-queue.js';
-import { faultSourceFromEnv, participantHandler } from '../shared/participant.js';
+import { faultSourceFromEnv, participantHandler, withCompensation } from '../shared/participant.js';
 import { parsePaymentCommand } from './domain.js';
 import { DynamoPaymentStore } from './payment-store.js';
 import { Payments } from './use-cases.js';
@@ -25,24 +22,18 @@ const payments = new Payments(
   config.limit,
 );
 
-const commands = participantHandler(
-  parsePaymentCommand,
-  (command) =>
-    command.command === 'charge'
-      ? payments.charge(command.orderId, command.amount, command.currency)
-      : payments.refund(command.orderId),
-  config.faults,
-);
-
-const facts = factQueueHandler({
-  accepts: ['shipping.failed.v1'],
-  async react(event, { log }) {
-    const recorded = await payments.compensateShipment(event as CloudEvent<'shipping.failed.v1'>);
-    log.info(recorded ? 'refunded: payment.refunded.v1 recorded' : 'refunded already', {
-      eventId: event.id,
-    });
+export const handler = withCompensation(
+  participantHandler(
+    parsePaymentCommand,
+    (command) =>
+      command.command === 'charge'
+        ? payments.charge(command.orderId, command.amount, command.currency)
+        : payments.refund(command.orderId),
+    config.faults,
+  ),
+  {
+    on: 'shipping.failed.v1',
+    compensate: (event) => payments.compensateShipment(event),
+    done: 'refunded',
   },
-});
-
-export const handler = (event: unknown, context: Context) =>
-  isSqsEvent(event) ? facts(event, context) : commands(event, context);
+);

@@ -1,11 +1,14 @@
 /**
  * What the two participants (inventory, payment) share around their use cases: fault
- * settings and the handler shape.
+ * settings and the handler shape — the worker's commands, and their own queue of facts on
+ * which they compensate a failed shipment.
  */
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { SsmChaosSettings } from './chaos-settings.js';
 import { requireEnv, requireNumberEnv } from './config.js';
 import { ENV } from './env-names.js';
+import type { CloudEvent, EventType } from './events.js';
+import { factQueueHandler, isSqsEvent } from './fact-queue.js';
 import { FAULT_LIMITS, type FaultSource, injectFault, loseAnswerAfterCommit } from './faults.js';
 import { logger, withCorrelation } from './powertools.js';
 
@@ -62,4 +65,33 @@ export function participantHandler<
       },
     );
   };
+}
+
+/** What a participant undoes on its own, on which fact, and how its log line says it is done. */
+export interface Compensation<T extends EventType> {
+  on: T;
+  /** Undoes the participant's part and records its own fact; false when it had done so already. */
+  compensate(event: CloudEvent<T>): Promise<boolean>;
+  done: string;
+}
+
+/**
+ * A participant's two doors in one handler: a batch from its queue of facts (the compensation
+ * of a failed shipment, each record reported on its own) or else the worker's command.
+ */
+export function withCompensation<R, T extends EventType>(
+  commands: (event: unknown, context: Context) => Promise<R>,
+  compensation: Compensation<T>,
+): (event: unknown, context: Context) => Promise<R | SQSBatchResponse> {
+  const facts = factQueueHandler({
+    accepts: [compensation.on],
+    async react(event, { log }) {
+      const recorded = await compensation.compensate(event as CloudEvent<T>);
+      log.info(recorded ? compensation.done : `${compensation.done} already`, {
+        eventId: event.id,
+        recorded,
+      });
+    },
+  });
+  return (event, context) => (isSqsEvent(event) ? facts(event, context) : commands(event, context));
 }
