@@ -52,12 +52,17 @@ export const handler = factQueueHandler({
       gaveUp = true;
     }
     const outcome = await shipping.ship(order, confirmed, gaveUp);
-    if (outcome.created)
-      log.info(`shipment ${outcome.shipment.status}`, {
-        shipmentId: outcome.shipment.shipmentId,
-        ...(outcome.shipment.reason ? { reason: outcome.shipment.reason } : {}),
-      });
-    else log.info('the order has its shipment already: nothing new', { eventId: event.id });
+    if (!outcome.created) {
+      log.info('the order has its shipment already: nothing new', { eventId: event.id });
+      return;
+    }
+    log.info(`shipment ${outcome.shipment.status}`, {
+      shipmentId: outcome.shipment.shipmentId,
+      ...(outcome.shipment.reason ? { reason: outcome.shipment.reason } : {}),
+    });
+    // Only a delivery that committed can lose its answer after the commit: one that found the
+    // shipment there committed nothing (else a message whose shipment exists would keep
+    // failing, on every receive the queue allows, into the DLQ).
     loseAnswerAfterCommit(settings);
   },
 });

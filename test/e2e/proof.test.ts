@@ -101,6 +101,7 @@ describe('the proof (quick)', () => {
 
     expect(result.summary.accepted).toBe(100);
     expect(result.pending).toEqual([]);
+    expect(result.summary.dlq).toBe(0);
     expect(cloud.logLinesMatching(/answer lost after the work committed/).length).toBeGreaterThan(
       lostBefore,
     );
