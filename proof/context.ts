@@ -75,6 +75,21 @@ export class ProofContext {
     }
   }
 
+  /**
+   * `mini-ec dlq redrive --queue Q` until that DLQ is empty (receive-and-send, as on the local
+   * cloud), then waits until the queues drained; returns how many messages it moved.
+   */
+  async redrive(queue: DeadLetterQueue): Promise<number> {
+    const dlq = new DeadLetters(this.target, queue);
+    try {
+      const { moved } = await dlq.redrive(Number.MAX_SAFE_INTEGER);
+      await this.cloud.waitForQueuesToDrain(120_000);
+      return moved;
+    } finally {
+      dlq.close();
+    }
+  }
+
   close(): void {
     this.probe.close();
     this.chaos.close();

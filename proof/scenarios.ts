@@ -228,7 +228,8 @@ export async function slowParticipantScenario(
 /**
  * Shipping misbehaving (transient failures, answers lost after the shipment committed) while
  * every `noShipEvery`-th order has a sku that cannot ship: each confirmed order gets exactly one
- * shipment, and each order whose shipment failed is refunded, released and CANCELLED.
+ * shipment, and each order whose shipment failed is refunded, released and CANCELLED; what the
+ * shipping DLQ holds at the end is redriven, and changes nothing.
  */
 export async function shippingScenario(
   ctx: ProofContext,
@@ -239,7 +240,9 @@ export async function shippingScenario(
     concurrency?: number;
     convergeTimeoutMs?: number;
   },
-): Promise<ScenarioResult & { shipments: Map<string, number> }> {
+): Promise<
+  ScenarioResult & { redriven: number; dlqAfterRedrive: number; shipments: Map<string, number> }
+> {
   const ships = await ctx.newSku(options.orders);
   const cannotShip = await ctx.newSku(options.orders, 100, { noShip: true });
   const specs = Array.from({ length: options.orders }, (_, i) => ({
@@ -259,8 +262,17 @@ export async function shippingScenario(
       concurrency: options.concurrency ?? 16,
       convergeTimeoutMs: options.convergeTimeoutMs ?? 180_000,
     });
+    // A delivery that shipped and then lost its answer on the last receive the queue allows
+    // leaves its message in the DLQ, as SQS does, though the order is shipped: an operator's
+    // redrive of it must create nothing more.
+    const redriven = await ctx.redrive('shipping');
     const accepted = [...result.outcomes.keys()];
-    return { ...result, shipments: await ctx.probe.shipmentCounts(accepted) };
+    return {
+      ...result,
+      redriven,
+      dlqAfterRedrive: await ctx.deadLetterCounts(),
+      shipments: await ctx.probe.shipmentCounts(accepted),
+    };
   } finally {
     await ctx.clearChaos();
   }
