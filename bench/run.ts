@@ -8,7 +8,8 @@
  * `npm start` runs it, without the DynamoDB meter; a second, metered host then takes a smaller
  * burst (--count-n) for the DynamoDB requests per order. When ../shared/reference/run.sh
  * exists it runs the same burst against the seed's reference first, in the same run, and
- * prints the ratios. Targets 127.0.0.1 only; bounded in count and time.
+ * prints the ratios. Targets 127.0.0.1 only; bounded in count and time. A little over 300
+ * lines: one run's steps in the order they happen, sharing its host, meter and stores.
  *
  *   npm run bench [-- --n 2000 --c 16 --concurrent 100 --settle 15 --idle 30 --no-reference
  *                    --count-n 300 --json --profile DIR --instances N]
