@@ -82,6 +82,8 @@ try {
   );
   if (shipping.dlqAfterRedrive > 0 || shipped.some((count) => count !== 1))
     problems.push('shipping: a DLQ held messages after the redrive, or an order had ≠ 1 shipment');
+  for (const v of shipping.reportAfterRedrive.violations.slice(0, 20))
+    problems.push(`shipping, after the redrive: ${v.invariant} ${v.subject}: ${v.detail}`);
   record(await floodScenario(ctx, { orders: n(2000), clients: 64 }));
 } finally {
   ctx.close();

@@ -8,10 +8,6 @@ import {
 } from '../lambdas/shared/faults.js';
 import type { ApiType } from './constructs/orders-api.js';
 
-// Base fault injection for each service that takes it (lambdas/shared/faults.ts: the settings,
-// their names and bounds); `npx mini-ec chaos set` overrides it while the stack runs, through
-// the service's chaos parameter (./fault-injection.ts).
-
 /**
  * Timeouts, consistent end to end: participant < invoke (the worker's wait for a participant)
  * < worker < the orders queue's visibility timeout. Overridable from context for tests that
@@ -26,7 +22,11 @@ interface Timeouts {
 
 /** Everything the stack takes from CDK context (`cdk.json`, or `-c key=value`). */
 export interface StackSettings {
-  /** Receives of an orders-queue message before it moves to the DLQ; the worker's last attempt. */
+  /**
+   * Receives of a consumer queue's message before it moves to the DLQ: the worker's and
+   * shipping's last attempt. Fault settings are per service that takes them (faults.ts, with
+   * `npx mini-ec chaos set` overriding them while the stack runs: ./fault-injection.ts).
+   */
   readonly maxReceiveCount: number;
   /** A charge above this amount (minor units) is declined: a permanent failure, for demos. */
   readonly paymentLimit: number;

@@ -54,7 +54,8 @@ export class MiniEcStack extends Stack {
     const orders = new QueueWithDlq(this, 'Orders', {
       visibilityTimeout: Duration.seconds(timeouts.visibilitySeconds),
       maxReceiveCount: settings.maxReceiveCount,
-      holds: 'orders the worker could not settle; redrive with npx mini-ec dlq redrive',
+      holds:
+        'orders the worker could not settle, or facts it could not record on an order; redrive with npx mini-ec dlq redrive',
     });
     // The order service takes the order's start, and the facts other services decide about it
     // (never the worker's own events: the source filter leaves them out).
@@ -140,13 +141,8 @@ export class MiniEcStack extends Stack {
     });
     shipmentsTable.grantReadWriteData(shipping.fn);
     shippingChaos.grantRead(shipping.fn);
-    // Shipping sets a failed message's visibility timeout itself: that is its backoff.
-    shipping.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:ChangeMessageVisibility'],
-        resources: [shippingQueue.queue.queueArn],
-      }),
-    );
+    // Its event source's grant includes sqs:ChangeMessageVisibility: shipping sets a failed
+    // message's visibility timeout itself, which is its backoff.
     shipping.fn.addEventSource(factSource(shippingQueue.queue));
 
     const api = new SagaFunction(this, 'Api', {
@@ -202,8 +198,9 @@ export class MiniEcStack extends Stack {
         maxBatchingWindow: Duration.seconds(0),
         reportBatchItemFailures: true,
         maxConcurrency: 5,
-        // No filter: the subscription lets only order.placed.v1 in, and anything else that
-        // reaches the queue is an error the worker reports (and the DLQ keeps), never dropped.
+        // No filter: the subscription lets only order.placed.v1 and the facts the order
+        // service records in, and anything else that reaches the queue is an error the worker
+        // reports (and the DLQ keeps), never dropped.
       }),
     );
 

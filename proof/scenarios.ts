@@ -241,7 +241,12 @@ export async function shippingScenario(
     convergeTimeoutMs?: number;
   },
 ): Promise<
-  ScenarioResult & { redriven: number; dlqAfterRedrive: number; shipments: Map<string, number> }
+  ScenarioResult & {
+    redriven: number;
+    dlqAfterRedrive: number;
+    shipments: Map<string, number>;
+    reportAfterRedrive: VerifyReport;
+  }
 > {
   const ships = await ctx.newSku(options.orders);
   const cannotShip = await ctx.newSku(options.orders, 100, { noShip: true });
@@ -267,11 +272,14 @@ export async function shippingScenario(
     // redrive of it must create nothing more.
     const redriven = await ctx.redrive('shipping');
     const accepted = [...result.outcomes.keys()];
+    const counted = await ctx.probe.shipmentCounts(accepted);
     return {
       ...result,
       redriven,
       dlqAfterRedrive: await ctx.deadLetterCounts(),
-      shipments: await ctx.probe.shipmentCounts(accepted),
+      // Every accepted order, those with no shipment at 0.
+      shipments: new Map(accepted.map((id) => [id, counted.get(id) ?? 0])),
+      reportAfterRedrive: await ctx.verify(accepted),
     };
   } finally {
     await ctx.clearChaos();

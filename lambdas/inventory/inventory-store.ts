@@ -9,7 +9,7 @@ import type { OrderLine } from '../shared/commands.js';
 import { cancellationCodes, isConditionFailure } from '../shared/dynamodb.js';
 import type { CloudEvent } from '../shared/events.js';
 import { ItemKind, reservationKey, stockKey } from '../shared/keys.js';
-import { putEventOnce } from '../shared/outbox.js';
+import { outboxEventPut, putEventOnce } from '../shared/outbox.js';
 import { interpretReserveCancellation, type ReservationStatus } from './domain.js';
 import {
   InventoryUnavailableError,
@@ -31,8 +31,11 @@ export interface InventoryStore {
   reserve(orderId: string, items: OrderLine[]): Promise<void>;
   /** The order's reservation (consistent read), if any. */
   getReservation(orderId: string): Promise<Reservation | undefined>;
-  /** Turns a RESERVED reservation into RELEASED and gives its stock back, in one transaction. */
-  releaseReserved(reservation: Reservation): Promise<void>;
+  /**
+   * Turns a RESERVED reservation into RELEASED and gives its stock back, in one transaction
+   * (with the event that says so, when given); ReservationChangedError when it was not RESERVED.
+   */
+  releaseReserved(reservation: Reservation, event?: CloudEvent): Promise<void>;
   /** Records a RELEASED reservation with no stock, so a late reserve of this order is refused. */
   putReleasedTombstone(orderId: string): Promise<void>;
   /** Puts the event in the table's outbox, once per order and type; false when it was there. */
@@ -118,7 +121,7 @@ export class DynamoInventoryStore implements InventoryStore {
     }
   }
 
-  async releaseReserved(reservation: Reservation): Promise<void> {
+  async releaseReserved(reservation: Reservation, event?: CloudEvent): Promise<void> {
     const now = new Date().toISOString();
     try {
       await this.db.send(
@@ -147,6 +150,13 @@ export class DynamoInventoryStore implements InventoryStore {
                 ExpressionAttributeValues: { ':qty': line.qty, ':now': now },
               },
             })),
+            ...(event
+              ? [
+                  {
+                    Put: outboxEventPut(this.tableName, reservationKey(reservation.orderId), event),
+                  },
+                ]
+              : []),
           ],
         }),
       );

@@ -51,21 +51,32 @@ export class Inventory {
 
   /**
    * The second compensation of a failed shipment, after payment's refund: releases the order's
-   * stock, then records inventory.released.v1 in the inventory table's outbox (once per order).
-   * Returns whether the event is new.
+   * stock and records inventory.released.v1 in the inventory table's outbox in one transaction
+   * (once per order). Returns whether the event is new.
    */
   async compensateShipment(refunded: CloudEvent<'payment.refunded.v1'>): Promise<boolean> {
     const orderId = refunded.subject;
-    await this.release(orderId);
-    return this.store.recordEvent(
-      buildEvent({
-        type: 'inventory.released.v1',
-        source: EVENT_SOURCES.inventory,
-        orderId,
-        correlationId: refunded.correlationid,
-        sagaId: refunded.sagaid,
-        data: { orderId },
-      }),
+    const released = buildEvent({
+      type: 'inventory.released.v1',
+      source: EVENT_SOURCES.inventory,
+      orderId,
+      correlationId: refunded.correlationid,
+      sagaId: refunded.sagaid,
+      data: { orderId },
+    });
+    return retryLostRaces(
+      async () => {
+        const reservation = await this.store.getReservation(orderId);
+        if (reservation?.status === 'RESERVED') {
+          await this.store.releaseReserved(reservation, released);
+          return true;
+        }
+        // Nothing held is left (released, or never reserved): the event alone.
+        if (reservation === undefined) await this.store.putReleasedTombstone(orderId);
+        return this.store.recordEvent(released);
+      },
+      (error) => error instanceof ReservationChangedError,
+      () => new InventoryUnavailableError(`release of ${orderId} kept racing with another writer`),
     );
   }
 }

@@ -4,11 +4,11 @@
  */
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../shared/dynamodb.js';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { cancellationCodes, IF_ABSENT, isConditionFailure } from '../shared/dynamodb.js';
 import type { CloudEvent } from '../shared/events.js';
 import { ItemKind, paymentKey } from '../shared/keys.js';
-import { putEventOnce } from '../shared/outbox.js';
+import { outboxEventPut, putEventOnce } from '../shared/outbox.js';
 import type { PaymentStatus } from './domain.js';
 import { PaymentChangedError, PaymentExistsError, PaymentsUnavailableError } from './errors.js';
 
@@ -32,6 +32,8 @@ export interface PaymentStore {
   getPayment(orderId: string): Promise<Payment | undefined>;
   /** CHARGED → REFUNDED; PaymentChangedError when it was not CHARGED. */
   markRefunded(orderId: string): Promise<void>;
+  /** CHARGED → REFUNDED and the event that says so, in one transaction; PaymentChangedError when it was not CHARGED. */
+  refundWithEvent(orderId: string, event: CloudEvent): Promise<void>;
   /** Records a VOIDED payment (no money moved), so a late charge is refused. */
   putVoidedTombstone(orderId: string): Promise<void>;
   /** Puts the event in the table's outbox, once per order and type; false when it was there. */
@@ -79,25 +81,45 @@ export class DynamoPaymentStore implements PaymentStore {
 
   async markRefunded(orderId: string): Promise<void> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: paymentKey(orderId),
-          UpdateExpression: 'SET #status = :refunded, updatedAt = :now, refundedAt = :now',
-          ConditionExpression: '#status = :charged',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':refunded': 'REFUNDED',
-            ':charged': 'CHARGED',
-            ':now': new Date().toISOString(),
-          },
-        }),
-      );
+      await this.db.send(new UpdateCommand(this.refundUpdate(orderId)));
     } catch (error) {
       if (isConditionFailure(error))
         throw new PaymentChangedError('the payment is no longer CHARGED', { cause: error });
       throw new PaymentsUnavailableError('refund failed', { cause: error });
     }
+  }
+
+  async refundWithEvent(orderId: string, event: CloudEvent): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: this.refundUpdate(orderId) },
+            { Put: outboxEventPut(this.tableName, paymentKey(orderId), event) },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed')
+        throw new PaymentChangedError('the payment is no longer CHARGED', { cause: error });
+      throw new PaymentsUnavailableError('refund failed', { cause: error });
+    }
+  }
+
+  /** The update CHARGED → REFUNDED of an order's payment. */
+  private refundUpdate(orderId: string) {
+    return {
+      TableName: this.tableName,
+      Key: paymentKey(orderId),
+      UpdateExpression: 'SET #status = :refunded, updatedAt = :now, refundedAt = :now',
+      ConditionExpression: '#status = :charged',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':refunded': 'REFUNDED',
+        ':charged': 'CHARGED',
+        ':now': new Date().toISOString(),
+      },
+    };
   }
 
   async putVoidedTombstone(orderId: string): Promise<void> {
@@ -125,7 +147,7 @@ export class DynamoPaymentStore implements PaymentStore {
         new PutCommand({
           TableName: this.tableName,
           Item: { ...paymentKey(item.orderId), kind: ItemKind.payment, ...item },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: IF_ABSENT,
         }),
       );
     } catch (error) {

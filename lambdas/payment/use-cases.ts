@@ -51,24 +51,34 @@ export class Payments {
   }
 
   /**
-   * The first compensation of a failed shipment: refunds the order, then records
-   * payment.refunded.v1 in the payments table's outbox (once per order; a repeated
-   * shipping.failed.v1 refunds nothing more and records nothing new). Returns whether the
-   * event is new.
+   * The first compensation of a failed shipment: refunds the order's charge and records
+   * payment.refunded.v1 in the payments table's outbox in one transaction (once per order: a
+   * repeated shipping.failed.v1 refunds nothing more and records nothing new). Returns
+   * whether the event is new.
    */
   async compensateShipment(failed: CloudEvent<'shipping.failed.v1'>): Promise<boolean> {
     const orderId = failed.subject;
-    await this.refund(orderId);
-    const payment = await this.store.getPayment(orderId);
-    return this.store.recordEvent(
-      buildEvent({
-        type: 'payment.refunded.v1',
-        source: EVENT_SOURCES.payment,
-        orderId,
-        correlationId: failed.correlationid,
-        sagaId: failed.sagaid,
-        data: { orderId, ...(payment?.paymentId ? { paymentId: payment.paymentId } : {}) },
-      }),
+    return retryLostRaces(
+      async () => {
+        const payment = await this.store.getPayment(orderId);
+        const refunded = buildEvent({
+          type: 'payment.refunded.v1',
+          source: EVENT_SOURCES.payment,
+          orderId,
+          correlationId: failed.correlationid,
+          sagaId: failed.sagaid,
+          data: { orderId, ...(payment?.paymentId ? { paymentId: payment.paymentId } : {}) },
+        });
+        if (payment?.status === 'CHARGED') {
+          await this.store.refundWithEvent(orderId, refunded);
+          return true;
+        }
+        // Nothing charged is left (refunded, voided, or never charged): the event alone.
+        if (payment === undefined) await this.store.putVoidedTombstone(orderId);
+        return this.store.recordEvent(refunded);
+      },
+      (error) => error instanceof PaymentChangedError,
+      () => new PaymentsUnavailableError(`refund of ${orderId} kept racing with another writer`),
     );
   }
 }

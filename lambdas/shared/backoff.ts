@@ -1,7 +1,7 @@
 /**
  * How long a consumer waits before a failed message's next attempt, and which attempt is its
  * last: one rule for every queue consumer that retries with backoff (the worker, shipping).
- * Pure: ./retry-queue.ts applies it.
+ * Pure: ./fact-queue.ts computes the delay of a failed message, ./retry-queue.ts sets it.
  */
 
 const BACKOFF_BASE_SECONDS = 1;

@@ -16,6 +16,25 @@ export const ORDER_LINE_LIMITS = {
   maxQty: 1000,
 } as const;
 
+/** Reads a list of order lines (a sku and an integer qty each); undefined when it is not one. */
+export function parseOrderLines(value: unknown): OrderLine[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const lines: OrderLine[] = [];
+  for (const item of value as unknown[]) {
+    const line = item as Partial<OrderLine> | null;
+    if (typeof line?.sku !== 'string' || !Number.isInteger(line.qty)) return undefined;
+    lines.push({ sku: line.sku, qty: line.qty as number });
+  }
+  return lines;
+}
+
+/** Reads an event's optional `noShip` (the skus that cannot ship): [] when absent. */
+export function parseNoShip(value: unknown): string[] | undefined {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((sku) => typeof sku === 'string')) return undefined;
+  return value as string[];
+}
+
 export type InventoryCommand =
   | { command: 'reserve'; orderId: string; items: OrderLine[]; correlationId: string }
   | { command: 'release'; orderId: string; correlationId: string };

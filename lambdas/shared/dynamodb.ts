@@ -14,6 +14,9 @@ export function newDocumentClient(): DynamoDBDocumentClient {
   });
 }
 
+/** The condition of a put that creates an item and never overwrites one. */
+export const IF_ABSENT = 'attribute_not_exists(pk)';
+
 /** Per-operation cancellation codes of a TransactionCanceledException, or undefined for other errors. */
 export function cancellationCodes(error: unknown): (string | undefined)[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;

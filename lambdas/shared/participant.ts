@@ -1,7 +1,7 @@
 /**
- * What the two participants (inventory, payment) share around their use cases: fault
- * settings and the handler shape — the worker's commands, and their own queue of facts on
- * which they compensate a failed shipment.
+ * What the two participants (inventory, payment) share around their use cases: the handler
+ * shape — the worker's commands, and their own queue of facts on which they compensate a
+ * failed shipment — and the fault settings (which shipping takes too).
  */
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { SsmChaosSettings } from './chaos-settings.js';

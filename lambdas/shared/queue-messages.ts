@@ -8,8 +8,9 @@
  */
 import type { CloudEvent } from './events.js';
 
-/** The message attributes that subscriptions' filter policies select events by. */
+/** The message attribute that subscriptions' filter policies select events by. */
 export const EVENT_TYPE_ATTRIBUTE = 'type';
+/** The attribute a filter also selects by where a type has more than one producer. */
 export const EVENT_SOURCE_ATTRIBUTE = 'source';
 
 /** PublishBatch and SendMessageBatch take at most 10 entries… */

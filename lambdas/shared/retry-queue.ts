@@ -2,8 +2,9 @@
  * A queue consumer's backoff: a failed message's visibility timeout is set to the delay before
  * its next attempt (ChangeMessageVisibility on the consumer's own queue).
  */
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Log } from './powertools.js';
+import { withoutSdkLogger } from './sdk-clients.js';
 
 /** Delays the next delivery of a received message. */
 export class RetryQueue {
@@ -11,6 +12,17 @@ export class RetryQueue {
     private readonly sqs: SQSClient,
     private readonly queueUrl: string,
   ) {}
+
+  /**
+   * The retry queue of a function's own queue, on an SQS client whose endpoint is the one the
+   * environment resolves (never the queue URL's host).
+   */
+  static on(queueUrl: string): RetryQueue {
+    return new RetryQueue(
+      withoutSdkLogger(new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true })),
+      queueUrl,
+    );
+  }
 
   /**
    * Makes the message visible again in `seconds`. Best effort: if it fails, the message comes

@@ -2,7 +2,7 @@
  * Shipping rules, free of I/O: what a confirmed order must tell the shipping service, and
  * whether its shipment can go.
  */
-import type { OrderLine } from '../shared/commands.js';
+import { type OrderLine, parseNoShip, parseOrderLines } from '../shared/commands.js';
 import type { ShippingFailure } from '../shared/events.js';
 
 /** What the shipping service needs of an order.confirmed.v1 event. */
@@ -15,16 +15,11 @@ export interface ConfirmedOrder {
 /** Reads the `data` of an order.confirmed.v1 event; undefined when it lacks what shipping needs. */
 export function parseConfirmedOrder(data: unknown): ConfirmedOrder | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
-  const { orderId, items, noShip } = data as Record<string, unknown>;
-  if (typeof orderId !== 'string' || !Array.isArray(items) || items.length === 0) return undefined;
-  if (!Array.isArray(noShip) || !noShip.every((sku) => typeof sku === 'string')) return undefined;
-  const lines: OrderLine[] = [];
-  for (const item of items as unknown[]) {
-    const line = item as Partial<OrderLine> | null;
-    if (typeof line?.sku !== 'string' || !Number.isInteger(line.qty)) return undefined;
-    lines.push({ sku: line.sku, qty: line.qty as number });
-  }
-  return { orderId, items: lines, noShip: noShip as string[] };
+  const d = data as Record<string, unknown>;
+  const items = parseOrderLines(d.items);
+  const noShip = parseNoShip(d.noShip);
+  if (typeof d.orderId !== 'string' || !items || !noShip) return undefined;
+  return { orderId: d.orderId, items, noShip };
 }
 
 /** Whether the order ships: every line's sku can ship, and shipping did not give up. */

@@ -2,11 +2,11 @@
  * shipping λ: its queue (subscribed to the events topic for order.confirmed.v1) → one
  * shipment per order, written with its event (the shipments table's outbox). The fault
  * settings of `mini-ec chaos set --service shipping` apply around each delivery; a failed
- * delivery is retried with backoff. On the last receive the queue allows, a transient failure
- * fails the shipment for good (GAVE_UP, which the other services compensate) as the worker
- * gives up an order; only a shipment that cannot even be written then ends in the DLQ.
+ * delivery is retried with backoff. The injected faults stand for the carrier's transient
+ * failures: on the last receive the queue allows, one fails the shipment for good (GAVE_UP,
+ * which the other services compensate) as the worker gives up an order. A shipment that cannot
+ * be written (the table, or the chaos settings, unavailable) ends in the DLQ instead.
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { isLastAttempt } from '../shared/backoff.js';
 import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
@@ -16,7 +16,6 @@ import { factQueueHandler, UnreadableFactError } from '../shared/fact-queue.js';
 import { injectFault, loseAnswerAfterCommit } from '../shared/faults.js';
 import { faultSourceFromEnv } from '../shared/participant.js';
 import { RetryQueue } from '../shared/retry-queue.js';
-import { withoutSdkLogger } from '../shared/sdk-clients.js';
 import { parseConfirmedOrder } from './domain.js';
 import { DynamoShipmentStore } from './shipment-store.js';
 import { Shipping } from './use-cases.js';
@@ -28,11 +27,7 @@ const config = {
   faults: faultSourceFromEnv(),
 };
 const shipping = new Shipping(new DynamoShipmentStore(newDocumentClient(), config.tableName));
-// The endpoint is the one the environment resolves, never the queue URL's host.
-const retryQueue = new RetryQueue(
-  withoutSdkLogger(new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true })),
-  config.queueUrl,
-);
+const retryQueue = RetryQueue.on(config.queueUrl);
 
 export const handler = factQueueHandler({
   accepts: ['order.confirmed.v1'],

@@ -5,9 +5,10 @@
  * number of deliveries.
  */
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { cancellationCodes } from '../shared/dynamodb.js';
-import { type CloudEvent, outboxEventItem } from '../shared/events.js';
-import { ItemKind, outboxEventKey, shipmentKey } from '../shared/keys.js';
+import { cancellationCodes, IF_ABSENT } from '../shared/dynamodb.js';
+import type { CloudEvent } from '../shared/events.js';
+import { ItemKind, shipmentKey } from '../shared/keys.js';
+import { outboxEventPut } from '../shared/outbox.js';
 import { ShipmentsUnavailableError } from './errors.js';
 
 /** An order's shipment, requested or failed for good. */
@@ -30,8 +31,6 @@ export interface ShipmentStore {
   create(shipment: Shipment, event: CloudEvent): Promise<boolean>;
 }
 
-const ABSENT = 'attribute_not_exists(pk)';
-
 /** The ShipmentStore on a DynamoDB table with the layout of lambdas/shared/keys.ts. */
 export class DynamoShipmentStore implements ShipmentStore {
   constructor(
@@ -49,16 +48,10 @@ export class DynamoShipmentStore implements ShipmentStore {
               Put: {
                 TableName: this.tableName,
                 Item: { ...key, kind: ItemKind.shipment, ...shipment, createdAt: event.time },
-                ConditionExpression: ABSENT,
+                ConditionExpression: IF_ABSENT,
               },
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: outboxEventItem(outboxEventKey(key, event.type), event),
-                ConditionExpression: ABSENT,
-              },
-            },
+            { Put: outboxEventPut(this.tableName, key, event) },
           ],
         }),
       );

@@ -2,7 +2,13 @@
  * Saga rules, free of I/O: what to do after each participant's reply, when to give up, and
  * how long to wait before the next attempt.
  */
-import type { InventoryReply, OrderLine, PaymentReply } from '../shared/commands.js';
+import {
+  type InventoryReply,
+  type OrderLine,
+  type PaymentReply,
+  parseNoShip,
+  parseOrderLines,
+} from '../shared/commands.js';
 
 /** Why an order ended FAILED. */
 type FailureReason = 'OUT_OF_STOCK' | 'PAYMENT_DECLINED' | 'GAVE_UP';
@@ -72,22 +78,9 @@ export interface PlacedOrder {
 export function parsePlacedOrder(data: unknown): PlacedOrder | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const d = data as Record<string, unknown>;
-  if (typeof d.orderId !== 'string' || !Array.isArray(d.items) || d.items.length === 0)
-    return undefined;
+  const items = parseOrderLines(d.items);
+  const noShip = parseNoShip(d.noShip);
+  if (typeof d.orderId !== 'string' || !items || !noShip) return undefined;
   if (!Number.isSafeInteger(d.total) || typeof d.currency !== 'string') return undefined;
-  const items: OrderLine[] = [];
-  for (const item of d.items as unknown[]) {
-    const line = item as Partial<OrderLine> | null;
-    if (typeof line?.sku !== 'string' || !Number.isInteger(line.qty)) return undefined;
-    items.push({ sku: line.sku, qty: line.qty as number });
-  }
-  const noShip = d.noShip ?? [];
-  if (!Array.isArray(noShip) || !noShip.every((sku) => typeof sku === 'string')) return undefined;
-  return {
-    orderId: d.orderId,
-    items,
-    total: d.total as number,
-    currency: d.currency,
-    noShip: noShip as string[],
-  };
+  return { orderId: d.orderId, items, total: d.total as number, currency: d.currency, noShip };
 }

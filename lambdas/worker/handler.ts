@@ -7,7 +7,6 @@
  * batch item failure whose next attempt is delayed by exponential backoff with jitter.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { isLastAttempt } from '../shared/backoff.js';
 import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
@@ -51,11 +50,7 @@ const saga = new OrderSaga(
   ),
   orders,
 );
-// The endpoint is the one the environment resolves, never the queue URL's host.
-const retryQueue = new RetryQueue(
-  withoutSdkLogger(new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true })),
-  config.queueUrl,
-);
+const retryQueue = RetryQueue.on(config.queueUrl);
 const facts = new OrderFacts(new DynamoOrderFactStore(db, config.ordersTable));
 
 /** Time kept back from the deadline of compensations: the final writes and the retry's bookkeeping. */

@@ -4,18 +4,16 @@
  * filter relays only EVENT items, so a fact is never published twice), each written once.
  */
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll, cancellationCodes } from '../shared/dynamodb.js';
+import { batchGetAll, cancellationCodes, IF_ABSENT } from '../shared/dynamodb.js';
 import {
   type CloudEvent,
   type EventType,
   orderEventItem,
   orderFactItem,
 } from '../shared/events.js';
-import { orderEventKey, orderKey } from '../shared/keys.js';
+import { ItemKind, orderEventKey, orderKey } from '../shared/keys.js';
 import { OrderStoreUnavailableError } from './errors.js';
 import type { OrderFactStore, ShipmentState } from './order-facts.js';
-
-const ABSENT = 'attribute_not_exists(pk)';
 
 /** The OrderFactStore on a DynamoDB table with the layout of lambdas/shared/keys.ts. */
 export class DynamoOrderFactStore implements OrderFactStore {
@@ -26,7 +24,11 @@ export class DynamoOrderFactStore implements OrderFactStore {
 
   async recordFact(event: CloudEvent, shipment?: ShipmentState): Promise<boolean> {
     const put = {
-      Put: { TableName: this.tableName, Item: orderFactItem(event), ConditionExpression: ABSENT },
+      Put: {
+        TableName: this.tableName,
+        Item: orderFactItem(event),
+        ConditionExpression: IF_ABSENT,
+      },
     };
     const update = shipment && {
       Update: {
@@ -34,7 +36,7 @@ export class DynamoOrderFactStore implements OrderFactStore {
         Key: orderKey(event.subject),
         UpdateExpression: 'SET shipment = :shipment, updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':shipment': shipment, ':now': event.time },
+        ExpressionAttributeValues: { ':shipment': shipment, ':now': new Date().toISOString() },
       },
     };
     try {
@@ -57,7 +59,8 @@ export class DynamoOrderFactStore implements OrderFactStore {
         types.map((type) => orderEventKey(orderId, type)),
         { consistentRead: true },
       );
-      return items.length === types.length;
+      // Facts only: the saga's own refund and release of a FAILED order share these keys.
+      return items.filter((item) => item.kind === ItemKind.fact).length === types.length;
     } catch (error) {
       throw new OrderStoreUnavailableError('reading the order timeline failed', { cause: error });
     }
@@ -73,11 +76,13 @@ export class DynamoOrderFactStore implements OrderFactStore {
                 TableName: this.tableName,
                 Key: orderKey(orderId),
                 UpdateExpression: 'SET #status = :cancelled, reason = :reason, updatedAt = :now',
-                ConditionExpression: '#status = :confirmed',
+                // Only a confirmed order whose shipment failed is cancelled.
+                ConditionExpression: '#status = :confirmed AND shipment.#status = :failed',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
                   ':cancelled': 'CANCELLED',
                   ':confirmed': 'CONFIRMED',
+                  ':failed': 'FAILED',
                   ':reason': event.data.reason,
                   ':now': event.time,
                 },
@@ -87,7 +92,7 @@ export class DynamoOrderFactStore implements OrderFactStore {
               Put: {
                 TableName: this.tableName,
                 Item: orderEventItem(event),
-                ConditionExpression: ABSENT,
+                ConditionExpression: IF_ABSENT,
               },
             },
           ],

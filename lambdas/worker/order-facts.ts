@@ -9,8 +9,8 @@
 import { buildEvent, type CloudEvent, EVENT_SOURCES, type EventType } from '../shared/events.js';
 import type { Log } from '../shared/powertools.js';
 
-/** The compensations of a failed shipment, both needed before the order is CANCELLED. */
-const COMPENSATIONS = ['payment.refunded.v1', 'inventory.released.v1'] as const;
+/** What must be on the timeline before the order is CANCELLED: the failure and both compensations. */
+const CANCEL_WHEN = ['shipping.failed.v1', 'payment.refunded.v1', 'inventory.released.v1'] as const;
 
 /** The shipment's state as the order shows it. */
 export interface ShipmentState {
@@ -27,7 +27,10 @@ export interface OrderFactStore {
   recordFact(event: CloudEvent, shipment?: ShipmentState): Promise<boolean>;
   /** True when every one of these event types is on the order's timeline (consistent read). */
   hasFacts(orderId: string, types: readonly EventType[]): Promise<boolean>;
-  /** CONFIRMED → CANCELLED with its event, in one transaction; false when it was not CONFIRMED. */
+  /**
+   * CONFIRMED with a failed shipment → CANCELLED, with its event, in one transaction; false
+   * when the order was not in that state (cancelled already).
+   */
   cancel(orderId: string, event: CloudEvent<'order.cancelled.v1'>): Promise<boolean>;
 }
 
@@ -35,14 +38,15 @@ export interface OrderFactStore {
 export class OrderFacts {
   constructor(private readonly store: OrderFactStore) {}
 
+  /** Records the fact (and the shipment's state); cancels the order when it completes the failure. */
   async record(event: CloudEvent, log: Log): Promise<void> {
     const recorded = await this.store.recordFact(event, shipmentStateOf(event));
     log.info(recorded ? `${event.type} recorded` : `${event.type} was recorded already`, {
       eventId: event.id,
     });
-    if (!(COMPENSATIONS as readonly string[]).includes(event.type)) return;
-    // Whichever compensation is recorded last sees both (reads are consistent): it cancels.
-    if (!(await this.store.hasFacts(event.subject, COMPENSATIONS))) return;
+    if (!(CANCEL_WHEN as readonly string[]).includes(event.type)) return;
+    // Facts come in any order; whichever is recorded last sees them all (reads are consistent).
+    if (!(await this.store.hasFacts(event.subject, CANCEL_WHEN))) return;
     const cancelled = buildEvent({
       type: 'order.cancelled.v1',
       source: EVENT_SOURCES.worker,

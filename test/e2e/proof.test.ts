@@ -108,8 +108,9 @@ describe('the proof (quick)', () => {
     // also after redriving what the DLQ held (a delivery that shipped, then lost its answer on
     // its last receive).
     expect(result.dlqAfterRedrive).toBe(0);
-    expect([...result.shipments.values()].every((count) => count === 1)).toBe(true);
     expect(result.shipments.size).toBe(100);
+    expect([...result.shipments.values()].every((count) => count === 1)).toBe(true);
+    expect(result.reportAfterRedrive.violations).toEqual([]);
     const cancelled = result.summary.byOutcome['CANCELLED/SHIPPING_FAILED'] ?? 0;
     expect(cancelled).toBeGreaterThanOrEqual(20);
     expect(result.summary.byOutcome.CONFIRMED).toBe(100 - cancelled);

@@ -15,11 +15,16 @@ describe('parseConfirmedOrder', () => {
     expect(parseConfirmedOrder({ ...order, total: 1, currency: 'JPY' })).toEqual(order);
   });
 
+  it('reads an event without noShip (written before skus could be marked) as all shippable', () => {
+    const { noShip: _, ...older } = order;
+    expect(parseConfirmedOrder(older)?.noShip).toEqual([]);
+  });
+
   it.each([
     null,
     { ...order, items: [] },
     { ...order, items: [{ sku: 'mug' }] },
-    { ...order, noShip: undefined },
+    { ...order, noShip: 'piano' },
     { ...order, noShip: [1] },
   ])('refuses data without it: %j', (data) => {
     expect(parseConfirmedOrder(data)).toBeUndefined();
