@@ -368,6 +368,22 @@ describe('compensation of a failed shipment', () => {
     }
   });
 
+  it('the order service does not cancel an order whose shipment did not fail, whatever refund and release it hears of', async () => {
+    const orderId = newOrderId();
+    await confirmedOrder(orderId, `n-sku-${orderId}`);
+    const refunded = fact('payment.refunded.v1', 'mini-ec/payment', orderId, { orderId });
+    const released = fact('inventory.released.v1', 'mini-ec/inventory', orderId, { orderId });
+
+    expect(await run('worker', refunded, released)).toEqual([]);
+
+    expect(await get(tables.orders, `ORDER#${orderId}`, 'ORDER')).toMatchObject({
+      status: 'CONFIRMED',
+    });
+    expect(
+      await get(tables.orders, `ORDER#${orderId}`, 'EVENT#order.cancelled.v1'),
+    ).toBeUndefined();
+  });
+
   it('the order service shows a requested shipment on the order and leaves it CONFIRMED', async () => {
     const orderId = newOrderId();
     await confirmedOrder(orderId, `r-sku-${orderId}`);
