@@ -18,7 +18,7 @@ import {
 import { SsmService } from '../../local/emulators/ssm.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
 import { lambdaContext } from '../support/http-events.js';
-import { type LocalSqs, startLocalSqs } from '../support/sqs.js';
+import { type LocalSqs, sqsRecordOf, startLocalSqs } from '../support/sqs.js';
 
 type SqsHandler = (
   event: SQSEvent,
@@ -99,23 +99,7 @@ async function deliver(...events: object[]): Promise<SQSEvent> {
         MessageSystemAttributeNames: ['All'],
       }),
     );
-    for (const m of Messages)
-      records.push({
-        messageId: m.MessageId ?? '',
-        receiptHandle: m.ReceiptHandle ?? '',
-        body: m.Body ?? '',
-        attributes: {
-          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-          SentTimestamp: '0',
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: '0',
-        },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:facts',
-        awsRegion: 'us-east-1',
-      });
+    for (const m of Messages) records.push(sqsRecordOf(m, 'facts'));
   }
   return { Records: records };
 }

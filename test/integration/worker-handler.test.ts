@@ -7,12 +7,12 @@
 import { createServer, type Server } from 'node:http';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SsmService } from '../../local/emulators/ssm.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
 import { lambdaContext } from '../support/http-events.js';
-import { type LocalSqs, startLocalSqs } from '../support/sqs.js';
+import { type LocalSqs, sqsRecordOf, startLocalSqs } from '../support/sqs.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 type WorkerHandler = (
@@ -174,24 +174,7 @@ async function receive(waitSeconds: number): Promise<SQSEvent> {
     }),
   );
   return {
-    Records: Messages.map(
-      (m): SQSRecord => ({
-        messageId: m.MessageId ?? '',
-        receiptHandle: m.ReceiptHandle ?? '',
-        body: m.Body ?? '',
-        attributes: {
-          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-          SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-        },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:orders',
-        awsRegion: 'us-east-1',
-      }),
-    ),
+    Records: Messages.map((m) => sqsRecordOf(m, 'orders')),
   };
 }
 const orderItem = async (orderId: string) =>

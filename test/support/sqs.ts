@@ -2,6 +2,8 @@
  * A throwaway SQS and SNS emulator (fauxqs) per test file on a free port. Points the SDK at it
  * through AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_SNS, exactly as the local cloud does.
  */
+import type { Message } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { useLocalAwsEnvironment } from './ddb.js';
 
@@ -57,5 +59,28 @@ export async function startLocalSqs(): Promise<LocalSqs> {
       return topicArn;
     },
     stop: () => server.stop(),
+  };
+}
+
+/**
+ * An SQS message as Lambda's SQS event source hands it to a function (the record of an
+ * SQSEvent), for tests that receive from fauxqs and call a handler themselves.
+ */
+export function sqsRecordOf(m: Message, queueName: string): SQSRecord {
+  return {
+    messageId: m.MessageId ?? '',
+    receiptHandle: m.ReceiptHandle ?? '',
+    body: m.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+      SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
+    },
+    messageAttributes: {},
+    md5OfBody: m.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queueName}`,
+    awsRegion: 'us-east-1',
   };
 }
