@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { withoutSdkLogger } from '../lambdas/shared/sdk-clients.js';
 import { LOCAL_REGION_CONFIG, localCredentials } from '../local/emulators/credentials.js';
-import { launchDynamoDbLocal } from '../local/emulators/dynamodb.js';
+import { launchDynamoDbLocal, pkSkTableInput } from '../local/emulators/dynamodb.js';
 import { cpuMsOf } from './cpu-meter.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -58,21 +58,7 @@ function puts(count: number) {
 const dynamo = await launchDynamoDbLocal();
 try {
   await dynamo.ready;
-  await dynamo.client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
-    }),
-  );
+  await dynamo.client.send(new CreateTableCommand(pkSkTableInput(TABLE, 'NEW_IMAGE')));
   const db = DynamoDBDocumentClient.from(
     withoutSdkLogger(
       new DynamoDBClient({

@@ -162,27 +162,37 @@ export function resolveCorrelationId(header: string | undefined, generate: () =>
   return header !== undefined && CORRELATION_ID_PATTERN.test(header) ? header : generate();
 }
 
-/** Prices the request from the catalog (sku → unit price); the client's price is only checked. */
+/** A sku's catalog entry: its unit price, and whether it can ship (`mini-ec stock set … --no-ship`). */
+export interface CatalogEntry {
+  price: number;
+  noShip: boolean;
+}
+
+/**
+ * Prices the request from the catalog (the client's price is only checked) and names the skus
+ * the catalog marks as not shippable (what order.placed.v1 carries on for shipping).
+ */
 export function priceOrder(
   request: NormalizedRequest,
-  catalog: ReadonlyMap<string, number>,
-): { items: PricedLine[]; total: number } {
+  catalog: ReadonlyMap<string, CatalogEntry>,
+): { items: PricedLine[]; total: number; noShip: string[] } {
   const unknown = request.items.filter((line) => !catalog.has(line.sku)).map((line) => line.sku);
   if (unknown.length > 0) throw new UnknownSkuError(unknown);
+  const priceOf = (sku: string) => (catalog.get(sku) as CatalogEntry).price;
   const items = request.items.map((line) => ({
     sku: line.sku,
     qty: line.qty,
-    price: catalog.get(line.sku) as number,
+    price: priceOf(line.sku),
   }));
   const mismatches = request.items
-    .filter((line) => line.price !== undefined && line.price !== catalog.get(line.sku))
-    .map((line) => ({
-      sku: line.sku,
-      stated: line.price as number,
-      catalog: catalog.get(line.sku) as number,
-    }));
+    .filter((line) => line.price !== undefined && line.price !== priceOf(line.sku))
+    .map((line) => ({ sku: line.sku, stated: line.price as number, catalog: priceOf(line.sku) }));
   if (mismatches.length > 0) throw new PriceMismatchError(mismatches);
-  return { items, total: items.reduce((sum, line) => sum + line.qty * line.price, 0) };
+  return {
+    items,
+    total: items.reduce((sum, line) => sum + line.qty * line.price, 0),
+    noShip: items.filter((line) => catalog.get(line.sku)?.noShip).map((line) => line.sku),
+  };
 }
 
 /** The lines of an order without prices (what events and commands carry). */

@@ -18,14 +18,8 @@ import {
   orderKey,
   skuOfCatalogPk,
 } from '../shared/keys.js';
-import { type OrderView, toOrderView } from './domain.js';
+import { type CatalogEntry, type OrderView, toOrderView } from './domain.js';
 import { IdempotencyGuardExistsError, OrdersUnavailableError } from './errors.js';
-
-/** A sku's catalog entry: its unit price, and whether it can ship (`mini-ec stock set … --no-ship`). */
-export interface CatalogEntry {
-  price: number;
-  noShip: boolean;
-}
 
 /** What binds an Idempotency-Key (hashed) to the order it created. */
 export interface IdempotencyGuard {

@@ -18,7 +18,7 @@ import {
   OrderNotFoundError,
   OrdersUnavailableError,
 } from './errors.js';
-import type { CatalogEntry, OrderStore } from './order-store.js';
+import type { OrderStore } from './order-store.js';
 
 /** One POST /orders, validated. */
 export interface PlaceOrderInput {
@@ -59,14 +59,14 @@ export class PlaceOrder {
     const catalog = await this.store.getCatalog(input.request.items.map((line) => line.sku));
     let priced: ReturnType<typeof priceOrder>;
     try {
-      priced = priceOrder(input.request, new Map([...catalog].map(([sku, e]) => [sku, e.price])));
+      priced = priceOrder(input.request, catalog);
     } catch (error) {
       // A replay answers what the key got first, even if the catalog changed since.
       const replay = await this.answerFromGuard(keyHash, hash, error as Error);
       if (replay) return replay;
       throw error;
     }
-    const { items, total } = priced;
+    const { items, total, noShip } = priced;
     const now = this.clock();
     const orderId = newOrderId(now.getTime());
     const at = now.toISOString();
@@ -88,7 +88,7 @@ export class PlaceOrder {
         items: toOrderLines(items),
         total,
         currency: this.currency,
-        ...noShipOf(items, catalog),
+        ...(noShip.length > 0 ? { noShip } : {}),
       },
     });
     const order = {
@@ -163,13 +163,4 @@ export class ReadOrders {
     if (!order) throw new OrderNotFoundError(`No order ${orderId}.`);
     return events.sort(compareEvents);
   }
-}
-
-/** `noShip`: the order's skus the catalog marks as not shippable, when there are some. */
-function noShipOf(
-  items: readonly { sku: string }[],
-  catalog: ReadonlyMap<string, CatalogEntry>,
-): { noShip?: string[] } {
-  const noShip = items.filter((line) => catalog.get(line.sku)?.noShip).map((line) => line.sku);
-  return noShip.length > 0 ? { noShip } : {};
 }

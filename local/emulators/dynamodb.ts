@@ -9,6 +9,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  type StreamViewType,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { freePort, sleep } from '../ports.js';
@@ -50,6 +51,29 @@ function dynamoDbLocalJar(): { jar: string; libDir: string } {
 }
 
 /** A DynamoDB Local process being started: its endpoint at once, `ready` once it answers. */
+/**
+ * A table of the stack's layout (string `pk` and `sk`, on demand), with a stream when asked:
+ * what the bench and the tests create by hand (the local cloud creates the template's own).
+ */
+export function pkSkTableInput(
+  TableName: string,
+  stream?: StreamViewType,
+): CreateTableCommandInput {
+  return {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    ...(stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: stream } } : {}),
+  };
+}
+
 export interface DynamoDbLaunch {
   readonly child: ChildProcess;
   readonly endpoint: string;

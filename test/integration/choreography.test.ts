@@ -15,55 +15,30 @@ import {
   type EventData,
   type EventType,
 } from '../../lambdas/shared/events.js';
-import { SsmService } from '../../local/emulators/ssm.js';
-import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
+import type { LocalDynamo } from '../support/ddb.js';
+import { type FunctionWorld, startFunctionWorld } from '../support/function-world.js';
 import { lambdaContext } from '../support/http-events.js';
-import { type LocalSqs, sqsRecordOf, startLocalSqs } from '../support/sqs.js';
+import { sqsRecordOf } from '../support/sqs.js';
 
 type SqsHandler = (
   event: SQSEvent,
   context: unknown,
 ) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
 
+let world: FunctionWorld;
 let dynamo: LocalDynamo;
-let sqs: LocalSqs;
-let ssm: SsmService;
 let sqsClient: SQSClient;
 let queueUrl: string;
-let tables: Record<'orders' | 'inventory' | 'payments' | 'shipments', string>;
+let tables: FunctionWorld['tables'];
 const handlers = {} as Record<'worker' | 'shipping' | 'payment' | 'inventory', SqsHandler>;
 
 beforeAll(async () => {
-  [dynamo, sqs] = await Promise.all([startLocalDynamo(), startLocalSqs()]);
-  ssm = new SsmService({
-    parameters: [{ logicalId: 'Chaos', name: '/test/chaos', type: 'String', value: '{}' }],
-  });
-  await ssm.start();
-  tables = {
-    orders: await dynamo.createTable('orders'),
-    inventory: await dynamo.createTable('inventory'),
-    payments: await dynamo.createTable('payments'),
-    shipments: await dynamo.createTable('shipments'),
-  };
-  queueUrl = sqs.createQueue('facts').queueUrl;
-  Object.assign(process.env, {
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    ORDERS_TABLE_NAME: tables.orders,
-    INVENTORY_TABLE_NAME: tables.inventory,
-    PAYMENTS_TABLE_NAME: tables.payments,
-    SHIPMENTS_TABLE_NAME: tables.shipments,
+  world = await startFunctionWorld();
+  ({ dynamo, tables } = world);
+  queueUrl = world.sqs.createQueue('facts').queueUrl;
+  Object.assign(process.env, world.env, {
     ORDERS_QUEUE_URL: queueUrl,
     SHIPPING_QUEUE_URL: queueUrl,
-    INVENTORY_FUNCTION_NAME: 'inventory',
-    PAYMENT_FUNCTION_NAME: 'payment',
-    PAYMENT_LIMIT: '100000',
-    FAULT_FAIL_RATE: '0',
-    FAULT_DELAY_MS: '0',
-    FAULT_FAIL_AFTER_COMMIT: '0',
-    CHAOS_PARAMETER_NAME: '/test/chaos',
-    AWS_ENDPOINT_URL_SSM: ssm.endpoint,
-    MAX_RECEIVE_COUNT: '3',
-    INVOKE_TIMEOUT_MS: '3000',
   });
   // Imported once the environment is set: each handler reads its configuration at load.
   const modules = await Promise.all([
@@ -80,7 +55,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   sqsClient?.destroy();
-  await Promise.all([dynamo?.stop(), sqs?.stop(), ssm?.stop()]);
+  await world?.stop();
 });
 
 /** Sends the events to the queue and receives them back as the SQS event source delivers them. */

@@ -9,10 +9,10 @@ import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/c
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SsmService } from '../../local/emulators/ssm.js';
-import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
+import type { LocalDynamo } from '../support/ddb.js';
+import { type FunctionWorld, startFunctionWorld } from '../support/function-world.js';
 import { lambdaContext } from '../support/http-events.js';
-import { type LocalSqs, sqsRecordOf, startLocalSqs } from '../support/sqs.js';
+import { sqsRecordOf } from '../support/sqs.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 type WorkerHandler = (
@@ -20,30 +20,21 @@ type WorkerHandler = (
   context: unknown,
 ) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
 
+let world: FunctionWorld;
 let dynamo: LocalDynamo;
-let sqs: LocalSqs;
 let invokeServer: Server;
 let sqsClient: SQSClient;
 let queueUrl: string;
-let tables: Record<'orders' | 'inventory' | 'payments', string>;
+let tables: FunctionWorld['tables'];
 let worker: WorkerHandler;
 const functions: Record<string, Handler> = {};
 const invocations: { name: string; command: string; reply?: unknown }[] = [];
 const failNext: Record<string, number> = {};
-let ssm: SsmService;
 
 beforeAll(async () => {
-  [dynamo, sqs] = await Promise.all([startLocalDynamo(), startLocalSqs()]);
-  ssm = new SsmService({
-    parameters: [{ logicalId: 'Chaos', name: '/test/chaos', type: 'String', value: '{}' }],
-  });
-  await ssm.start();
-  tables = {
-    orders: await dynamo.createTable('orders'),
-    inventory: await dynamo.createTable('inventory'),
-    payments: await dynamo.createTable('payments'),
-  };
-  queueUrl = sqs.createQueue('orders').queueUrl;
+  world = await startFunctionWorld();
+  ({ dynamo, tables } = world);
+  queueUrl = world.sqs.createQueue('orders').queueUrl;
   invokeServer = createServer((req, res) => {
     const name = decodeURIComponent(
       /\/functions\/([^/]+)\/invocations/.exec(req.url ?? '')?.[1] ?? '',
@@ -76,23 +67,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => invokeServer.listen(0, '127.0.0.1', resolve));
   const address = invokeServer.address();
-  Object.assign(process.env, {
+  Object.assign(process.env, world.env, {
     AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    ORDERS_TABLE_NAME: tables.orders,
-    INVENTORY_TABLE_NAME: tables.inventory,
-    PAYMENTS_TABLE_NAME: tables.payments,
     ORDERS_QUEUE_URL: queueUrl,
-    INVENTORY_FUNCTION_NAME: 'inventory',
-    PAYMENT_FUNCTION_NAME: 'payment',
-    PAYMENT_LIMIT: '100000',
-    FAULT_FAIL_RATE: '0',
-    FAULT_DELAY_MS: '0',
-    FAULT_FAIL_AFTER_COMMIT: '0',
-    CHAOS_PARAMETER_NAME: '/test/chaos',
-    AWS_ENDPOINT_URL_SSM: ssm.endpoint,
-    MAX_RECEIVE_COUNT: '3',
-    INVOKE_TIMEOUT_MS: '3000',
     AWS_LAMBDA_FUNCTION_NAME: 'worker',
   });
   functions.inventory = (
@@ -109,7 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sqsClient?.destroy();
   await new Promise((resolve) => invokeServer?.close(resolve));
-  await Promise.all([dynamo?.stop(), sqs?.stop(), ssm?.stop()]);
+  await world?.stop();
 });
 
 let n = 0;

@@ -17,6 +17,7 @@ import {
   type StreamViewType,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { pkSkTableInput } from '../../local/emulators/dynamodb.js';
 import { freePort } from '../../local/ports.js';
 
 const require = createRequire(import.meta.url);
@@ -101,23 +102,7 @@ function localDynamo(
     options: { stream?: StreamViewType; name?: string } = {},
   ) => {
     const TableName = options.name ?? `${prefix}-${randomUUID().slice(0, 8)}`;
-    await client.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        ...(options.stream
-          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: options.stream } }
-          : {}),
-      }),
-    );
+    await client.send(new CreateTableCommand(pkSkTableInput(TableName, options.stream)));
     return TableName;
   };
   return {

@@ -158,8 +158,8 @@ describe('resolveCorrelationId', () => {
 
 describe('priceOrder', () => {
   const catalog = new Map([
-    ['coffee', 500],
-    ['mug', 1200],
+    ['coffee', { price: 500, noShip: false }],
+    ['mug', { price: 1200, noShip: false }],
   ]);
 
   it('prices every line from the catalog and adds qty × price', () => {
@@ -179,7 +179,23 @@ describe('priceOrder', () => {
         { sku: 'mug', qty: 2, price: 1200 },
       ],
       total: 3900,
+      noShip: [],
     });
+  });
+
+  it('names the skus the catalog marks as not shippable', () => {
+    const withPiano = new Map([...catalog, ['piano', { price: 90_000, noShip: true }]]);
+    expect(
+      priceOrder(
+        {
+          items: [
+            { sku: 'coffee', qty: 1 },
+            { sku: 'piano', qty: 1 },
+          ],
+        },
+        withPiano,
+      ).noShip,
+    ).toEqual(['piano']);
   });
 
   it('accepts a stated price equal to the catalog price', () => {

@@ -89,15 +89,10 @@ describe('backoffSeconds', () => {
 });
 
 describe('parsePlacedOrder', () => {
+  const placed = { orderId: 'o1', items: [{ sku: 'a', qty: 2 }], total: 1000, currency: 'JPY' };
+
   it('reads the order.placed.v1 data', () => {
-    expect(
-      parsePlacedOrder({
-        orderId: 'o1',
-        items: [{ sku: 'a', qty: 2 }],
-        total: 1000,
-        currency: 'JPY',
-      }),
-    ).toEqual({
+    expect(parsePlacedOrder(placed)).toEqual({
       orderId: 'o1',
       items: [{ sku: 'a', qty: 2 }],
       total: 1000,
@@ -107,15 +102,7 @@ describe('parsePlacedOrder', () => {
   });
 
   it('reads the skus that cannot ship, when the event names some', () => {
-    expect(
-      parsePlacedOrder({
-        orderId: 'o1',
-        items: [{ sku: 'a', qty: 2 }],
-        total: 1000,
-        currency: 'JPY',
-        noShip: ['a'],
-      })?.noShip,
-    ).toEqual(['a']);
+    expect(parsePlacedOrder({ ...placed, noShip: ['a'] })?.noShip).toEqual(['a']);
   });
 
   it.each([
