@@ -33,12 +33,25 @@ describe('the saga under injected faults (FAULT_FAIL_RATE=0.3, FAULT_DELAY_MS=10
 
     for (const [i, outcome] of outcomes.entries()) {
       const orderId = String(placed[i]?.body.orderId);
-      const charged = (await cloud.paymentsOf(orderId)).filter((p) => p.status === 'CHARGED');
+      const payments = await cloud.paymentsOf(orderId);
+      const charged = payments.filter((p) => p.status === 'CHARGED');
       if (outcome.status === 'CONFIRMED') {
         expect(charged).toEqual([expect.objectContaining({ amount: outcome.total })]);
+        expect(outcome.shipment).toMatchObject({ status: 'REQUESTED' });
+      } else if (outcome.status === 'CANCELLED') {
+        // Shipping fails 30 % of its deliveries too: one that fails on the last receive the
+        // queue allows gives the shipment up, and payment and inventory undo their part.
+        expect(outcome).toMatchObject({
+          reason: 'SHIPPING_FAILED',
+          shipment: { status: 'FAILED', reason: 'GAVE_UP' },
+        });
+        expect(payments).toEqual([
+          expect.objectContaining({ status: 'REFUNDED', amount: outcome.total }),
+        ]);
       } else {
         expect(outcome.status).toBe('FAILED');
         expect(charged).toEqual([]);
+        expect(outcome.shipment).toBeUndefined();
       }
     }
     // The participants logged the injected faults, and the worker retried past them.
