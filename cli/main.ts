@@ -29,7 +29,8 @@ Usage:
                                               move a DLQ back to its queue (default orders)
   mini-ec dlq redrive --queue relay [--from-table]
                                               replay the stream ranges the relay could not publish
-                                              (--from-table: republish the PENDING orders' events)
+                                              (--from-table: republish every outbox event of the
+                                              orders not settled, from every service's table)
   mini-ec trace <orderId|correlationId> [--follow] [--since 24h] [--timeout S] [--no-insights]
                                               the order's path: every function's lines in time
                                               order, the hops between them, its events

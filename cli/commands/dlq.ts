@@ -131,8 +131,8 @@ async function listRelay(target: Target, max: number): Promise<Listing> {
 /**
  * `dlq redrive [--queue orders|shipping|payment|inventory|relay] [--max N] [--from-table]`: a
  * function's DLQ back to its queue (the orders DLQ by default); the relay DLQ's stream ranges
- * published again to the events topic (or, with --from-table, the order.placed.v1 events of
- * the orders still PENDING).
+ * published again to the events topic (or, with --from-table, every outbox event of the
+ * orders not settled, from every service's table).
  */
 export async function dlqRedrive(
   ctx: CommandContext,
@@ -168,7 +168,7 @@ async function replayRelay(ctx: CommandContext, fromTable: boolean): Promise<num
     const done = await relay.replay({ fromTable });
     emit(ctx.io, ctx.json, done, () => [
       done.method === 'from-table'
-        ? `republished ${done.eventsSent} order.placed.v1 event(s) of PENDING orders; removed ${done.moved} record(s) from the relay DLQ`
+        ? `republished ${done.eventsSent} outbox event(s) of the orders not settled; removed ${done.moved} record(s) from the relay DLQ`
         : `replayed ${done.moved} stream range(s) from the relay DLQ: ${done.eventsSent} event(s) published to the events topic`,
     ]);
   } finally {

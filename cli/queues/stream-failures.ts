@@ -1,8 +1,10 @@
 /**
- * The relay DLQ: the stream source's on-failure records, which only point into the orders
- * table's stream. They are replayed by reading that range of the stream while it still holds
- * it (24 h), or else by republishing the order.placed.v1 events of the orders still PENDING
- * from the orders table (the outbox keeps every event item).
+ * The relay DLQ: the stream sources' on-failure records, which only point into a table's
+ * stream (each record names its stream: the orders, payments, inventory or shipments table's
+ * outbox). They are replayed by reading that range of the stream while it still holds it
+ * (24 h), or else from the tables (`--from-table`): every outbox event of every order that has
+ * not settled is published again, from each service's table. Every consumer deduplicates by
+ * order and event id, so what was delivered before changes nothing.
  */
 import {
   DynamoDBStreamsClient,
@@ -11,12 +13,19 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Message } from '@aws-sdk/client-sqs';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { batchGetAll } from '../../lambdas/shared/dynamodb.js';
 import { asCloudEvent, type CloudEvent } from '../../lambdas/shared/events.js';
-import { ItemKind, orderEventKey } from '../../lambdas/shared/keys.js';
+import {
+  ItemKind,
+  ORDER_EVENT_SK_PREFIX,
+  orderKey,
+  paymentKey,
+  reservationKey,
+  shipmentKey,
+} from '../../lambdas/shared/keys.js';
 import { toQueueMessage } from '../../lambdas/shared/queue-messages.js';
+import { hasSettled } from '../../lambdas/shared/settled.js';
 import { clientConfig, documentClient } from '../clients.js';
 import { CliError } from '../errors.js';
 import type { Target } from '../target.js';
@@ -34,6 +43,17 @@ export interface StreamFailureView {
   functionError: string | null;
   receiveCount: number;
 }
+
+/**
+ * Each service's outbox: its table (by the stack's output) and the item of an order its events
+ * sit beside. A stack deployed before the shipping service has no shipments table: skipped.
+ */
+const OUTBOXES = [
+  { output: 'OrdersTableName', keyOf: orderKey },
+  { output: 'InventoryTableName', keyOf: reservationKey },
+  { output: 'PaymentsTableName', keyOf: paymentKey },
+  { output: 'ShipmentsTableName', keyOf: shipmentKey, optional: true },
+] as const;
 
 /** GetRecords may answer an empty page before later records of an open shard: read on a while. */
 const MAX_EMPTY_PAGES = 20;
@@ -62,14 +82,15 @@ export class StreamFailures extends QueueAdapter {
 
   /**
    * Replays every on-failure record: the events of its stream range are published to the
-   * events topic as the relay publishes them, then the record is deleted. With `fromTable`, the order.placed.v1
-   * events of all PENDING orders are republished instead, and every record deleted.
+   * events topic as the relay publishes them, then the record is deleted. With `fromTable`,
+   * every outbox event of every order not settled is published again instead (in the order
+   * they happened), and every record deleted.
    */
   async replay(options: { fromTable?: boolean } = {}): Promise<RedriveResult> {
     let moved = 0;
     let eventsSent = 0;
     if (options.fromTable) {
-      const events = await this.pendingOrderEvents();
+      const events = await this.unsettledOrderEvents();
       await this.publishAll('dlq redrive', this.topicArn, events.map(toQueueMessage));
       eventsSent = events.length;
     }
@@ -150,7 +171,7 @@ export class StreamFailures extends QueueAdapter {
       const name = (error as { name?: string }).name ?? 'Error';
       if (/TrimmedDataAccess|ResourceNotFound|ExpiredIterator/.test(name)) {
         throw new CliError(
-          `dlq redrive: the stream no longer holds ${info.shardId} ${info.startSequenceNumber}…${info.endSequenceNumber} (${name}); republish the events of the orders still PENDING with: mini-ec dlq redrive --queue relay --from-table`,
+          `dlq redrive: the stream no longer holds ${info.shardId} ${info.startSequenceNumber}…${info.endSequenceNumber} (${name}); republish the outbox events of the orders not settled with: mini-ec dlq redrive --queue relay --from-table`,
           1,
           { cause: error },
         );
@@ -165,38 +186,70 @@ export class StreamFailures extends QueueAdapter {
     }
   }
 
-  /** The order.placed.v1 event items of every PENDING order, from the outbox. */
-  private async pendingOrderEvents(): Promise<CloudEvent[]> {
+  /** Every outbox event of every order that has not settled, from each service's table, in time order. */
+  private async unsettledOrderEvents(): Promise<CloudEvent[]> {
+    const unsettled = await this.unsettledOrderIds();
+    const events: CloudEvent[] = [];
+    for (const outbox of OUTBOXES) {
+      const table = this.target.outputs[outbox.output];
+      if (!table && 'optional' in outbox) continue;
+      for (const orderId of unsettled)
+        events.push(
+          ...(await this.outboxEventsOf(this.output(outbox.output), outbox.keyOf(orderId).pk)),
+        );
+    }
+    return events.sort((a, b) => a.time.localeCompare(b.time));
+  }
+
+  /** The ids of the orders not settled (lambdas/shared/settled.ts), from the orders table. */
+  private async unsettledOrderIds(): Promise<string[]> {
     const table = this.output('OrdersTableName');
-    const pending: string[] = [];
+    const unsettled: string[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.call('dlq redrive', () =>
         this.db.send(
           new ScanCommand({
             TableName: table,
-            FilterExpression: 'kind = :order AND #status = :pending',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':order': ItemKind.order, ':pending': 'PENDING' },
+            FilterExpression: 'kind = :order',
+            ExpressionAttributeValues: { ':order': ItemKind.order },
             ExclusiveStartKey: start,
           }),
         ),
       );
-      for (const item of page.Items ?? []) pending.push(String(item.orderId));
+      for (const item of page.Items ?? [])
+        if (!hasSettled(item)) unsettled.push(String(item.orderId));
       start = page.LastEvaluatedKey;
     } while (start);
+    return unsettled;
+  }
+
+  /** The outbox events beside one item of a table (its EVENT items, not the FACTs it keeps). */
+  private async outboxEventsOf(table: string, pk: string): Promise<CloudEvent[]> {
     const events: CloudEvent[] = [];
-    const items = await this.call('dlq redrive', () =>
-      batchGetAll(
-        this.db,
-        table,
-        pending.map((id) => orderEventKey(id, 'order.placed.v1')),
-      ),
-    );
-    for (const item of items) {
-      const event = asCloudEvent(item.event);
-      if (event) events.push(event);
-    }
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.call('dlq redrive', () =>
+        this.db.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+            FilterExpression: 'kind = :event',
+            ExpressionAttributeValues: {
+              ':pk': pk,
+              ':events': ORDER_EVENT_SK_PREFIX,
+              ':event': ItemKind.event,
+            },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const event = asCloudEvent(item.event);
+        if (event) events.push(event);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
     return events;
   }
 

@@ -18,7 +18,15 @@ import {
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ItemKind, orderEventKey, orderKey } from '../../lambdas/shared/keys.js';
+import type { CloudEvent } from '../../lambdas/shared/events.js';
+import {
+  ItemKind,
+  orderEventKey,
+  orderKey,
+  paymentKey,
+  shipmentKey,
+} from '../../lambdas/shared/keys.js';
+import { outboxEventPut } from '../../lambdas/shared/outbox.js';
 import { assertValidQueueMessage } from '../../proof/contracts.js';
 import { runCli } from '../support/cli.js';
 import { type LocalDynamo, startLocalDynamo } from '../support/ddb.js';
@@ -62,6 +70,8 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
   let dir: string;
   let cloudFile: string;
   let table: string;
+  /** The other services' tables, whose outboxes `--from-table` reads too. */
+  const outboxTables = { payments: '', inventory: '', shipments: '' };
   let streamArn: string;
   const queues = {
     orders: '',
@@ -83,6 +93,8 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
       startFauxqs({ port: 0, logger: false, host: 'localhost' }),
     ]);
     table = await dynamo.createTable('dlq-orders', { stream: 'NEW_IMAGE' });
+    for (const name of ['payments', 'inventory', 'shipments'] as const)
+      outboxTables[name] = await dynamo.createTable(`dlq-${name}`);
     const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
     streamArn = String(
       (await ddb.send(new DescribeTableCommand({ TableName: table }))).Table?.LatestStreamArn,
@@ -118,7 +130,9 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
       region: 'us-east-1',
       attributes: {
         RawMessageDelivery: 'true',
-        FilterPolicy: JSON.stringify({ type: ['order.placed.v1'] }),
+        FilterPolicy: JSON.stringify({
+          type: ['order.placed.v1', 'shipping.requested.v1', 'payment.refunded.v1'],
+        }),
       },
     });
     dir = mkdtempSync(join(tmpdir(), 'mini-ec-dlq-'));
@@ -133,8 +147,9 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
         outputs: {
           ApiUrl: 'http://127.0.0.1:9',
           OrdersTableName: table,
-          InventoryTableName: 'i',
-          PaymentsTableName: 'p',
+          InventoryTableName: outboxTables.inventory,
+          PaymentsTableName: outboxTables.payments,
+          ShipmentsTableName: outboxTables.shipments,
           OrderEventsTopicArn: topicArn,
           OrdersQueueUrl: queues.orders,
           OrdersDlqUrl: queues.ordersDlq,
@@ -185,6 +200,11 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
       }),
     );
     return event;
+  }
+
+  /** Writes a service's outbox event beside its item of the order, as the service does. */
+  async function putOutboxEvent(tableName: string, of: { pk: string }, event: { type: string }) {
+    await dynamo.db.send(new PutCommand(outboxEventPut(tableName, of, event as CloudEvent)));
   }
 
   async function drain(url: string): Promise<Message[]> {
@@ -546,7 +566,7 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
     ).toEqual([GONE_START]);
   });
 
-  it('with --from-table, republishes the order.placed.v1 events of the orders still PENDING and empties the relay DLQ', async () => {
+  it('with --from-table, republishes every outbox event of the orders not settled, from every service table, and empties the relay DLQ', async () => {
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: queues.relayDlq,
@@ -554,19 +574,54 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
       }),
     );
     await putOrder(31, 'FAILED');
+    await putOrder(32, 'CANCELLED');
+    // Settled: its shipment is requested (o-21 is CONFIRMED by the stream-replay test).
+    await dynamo.db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: orderKey('o-21'),
+        UpdateExpression: 'SET shipment = :s',
+        ExpressionAttributeValues: { ':s': { status: 'REQUESTED' } },
+      }),
+    );
+    // Not settled: CONFIRMED, but the shipments table's event never reached the order service.
+    await putOrder(24, 'CONFIRMED');
+    const requested = fact(24, 'shipping.requested.v1', 'mini-ec/shipping');
+    await putOutboxEvent(outboxTables.shipments, shipmentKey('o-24'), requested);
+    // Not settled: its shipment failed, and payment's refund never reached inventory.
+    await putOrder(25, 'CONFIRMED', { shipment: { status: 'FAILED' } });
+    const refunded = fact(25, 'payment.refunded.v1', 'mini-ec/payment');
+    await putOutboxEvent(outboxTables.payments, paymentKey('o-25'), refunded);
+    // A fact the order service keeps on its timeline is no outbox event: not sent.
+    await dynamo.db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...orderEventKey('o-25', 'shipping.failed.v1'),
+          kind: ItemKind.fact,
+          event: fact(25, 'shipping.failed.v1', 'mini-ec/shipping'),
+        },
+      }),
+    );
 
     const replay = await runCli(['dlq', 'redrive', '--queue', 'relay', '--from-table', '--json'], {
       cloudFile,
     });
-    const sent = (await drain(queues.orders)).map(
-      (m) => JSON.parse(m.Body ?? '{}').subject as string,
-    );
+    const sent = (await drain(queues.orders)).map((m) => JSON.parse(m.Body ?? '{}'));
+    const sentOf = (orderId: string) =>
+      sent.filter((e) => e.subject === orderId).map((e) => e.type as string);
 
     expect(replay.json()).toMatchObject({ moved: 1, method: 'from-table' });
-    expect(sent).toContain('o-22');
-    expect(sent).toContain('o-23');
-    expect(sent).not.toContain('o-21'); // CONFIRMED
-    expect(sent).not.toContain('o-31'); // FAILED
+    expect((replay.json() as { eventsSent: number }).eventsSent).toBe(sent.length);
+    expect(sentOf('o-22')).toEqual(['order.placed.v1']); // PENDING
+    expect(sentOf('o-23')).toEqual(['order.placed.v1']);
+    expect(sentOf('o-24')).toEqual(['order.placed.v1', 'shipping.requested.v1']);
+    expect(sentOf('o-25')).toEqual(['order.placed.v1', 'payment.refunded.v1']);
+    expect(sent).toContainEqual(requested);
+    expect(sent).toContainEqual(refunded);
+    expect(sentOf('o-21')).toEqual([]); // CONFIRMED, shipment requested
+    expect(sentOf('o-31')).toEqual([]); // FAILED
+    expect(sentOf('o-32')).toEqual([]); // CANCELLED
     expect(await drain(queues.relayDlq)).toEqual([]);
   });
 
