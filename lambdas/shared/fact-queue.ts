@@ -27,16 +27,16 @@ export interface FactDelivery {
   context: Context;
 }
 
-/** A service's consumer of its queue. */
-export interface FactConsumer {
+/** A service's consumer of its queue, of the event types `T` it accepts. */
+export interface FactConsumer<T extends EventType> {
   /** The event types the service reacts to (what its subscription's filter lets in). */
-  accepts: readonly EventType[];
+  accepts: readonly T[];
   /** Reacts to one event; throws to have the message retried. Must be idempotent per event. */
-  react(event: CloudEvent, delivery: FactDelivery): Promise<void>;
+  react(event: CloudEvent<T>, delivery: FactDelivery): Promise<void>;
   /** Delays a failed message's next attempt by backoff (else the queue's visibility timeout). */
   retry?: RetryQueue;
   /** Called (and awaited) after a failed attempt, before the failure is reported. */
-  onFailure?(event: CloudEvent, error: unknown, delivery: FactDelivery): Promise<void>;
+  onFailure?(event: CloudEvent<T>, error: unknown, delivery: FactDelivery): Promise<void>;
 }
 
 /** A queue message that is not a CloudEvent of a type the consumer accepts. */
@@ -45,15 +45,16 @@ export class UnreadableFactError extends Error {
 }
 
 /** The Lambda handler of a consumer's queue (reportBatchItemFailures on its event source). */
-export function factQueueHandler(
-  consumer: FactConsumer,
+export function factQueueHandler<T extends EventType>(
+  consumer: FactConsumer<T>,
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(RecordType.SQS);
-  const accepted = new Set<string>(consumer.accepts);
+  const accepted = new Set<EventType>(consumer.accepts);
+  const isAccepted = (event: CloudEvent): event is CloudEvent<T> => accepted.has(event.type);
 
   async function handleRecord(record: SQSRecord, context: Context): Promise<void> {
     const event = asCloudEvent(parseJson(record.body));
-    if (!event || !accepted.has(event.type)) {
+    if (!event || !isAccepted(event)) {
       logger.error('message is not an event this service takes; it will go to the DLQ', {
         messageId: record.messageId,
         eventType: event?.type,

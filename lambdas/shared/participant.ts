@@ -86,7 +86,7 @@ export function withCompensation<R, T extends EventType>(
   const facts = factQueueHandler({
     accepts: [compensation.on],
     async react(event, { log }) {
-      const recorded = await compensation.compensate(event as CloudEvent<T>);
+      const recorded = await compensation.compensate(event);
       log.info(recorded ? compensation.done : `${compensation.done} already`, {
         eventId: event.id,
         recorded,

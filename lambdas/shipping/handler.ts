@@ -11,7 +11,6 @@ import { isLastAttempt } from '../shared/backoff.js';
 import { requireEnv, requireNumberEnv } from '../shared/config.js';
 import { newDocumentClient } from '../shared/dynamodb.js';
 import { ENV } from '../shared/env-names.js';
-import type { CloudEvent } from '../shared/events.js';
 import { factQueueHandler, UnreadableFactError } from '../shared/fact-queue.js';
 import { injectFault, loseAnswerAfterCommit } from '../shared/faults.js';
 import { faultSourceFromEnv } from '../shared/participant.js';
@@ -33,8 +32,7 @@ export const handler = factQueueHandler({
   accepts: ['order.confirmed.v1'],
   retry: retryQueue,
   async react(event, { log, attempt }) {
-    const confirmed = event as CloudEvent<'order.confirmed.v1'>;
-    const order = parseConfirmedOrder(confirmed.data);
+    const order = parseConfirmedOrder(event.data);
     if (!order)
       throw new UnreadableFactError(`event ${event.id}: order.confirmed.v1 data is unreadable`);
     const settings = await config.faults.current();
@@ -46,7 +44,7 @@ export const handler = factQueueHandler({
       log.warn('last attempt failed transiently: the shipment fails for good', { error });
       gaveUp = true;
     }
-    const outcome = await shipping.ship(order, confirmed, gaveUp);
+    const outcome = await shipping.ship(order, event, gaveUp);
     if (!outcome.created) {
       log.info('the order has its shipment already: nothing new', { eventId: event.id });
       return;
