@@ -252,31 +252,14 @@ export class DynamoStreamSource {
   /** Reads a shard once and processes what is due. */
   private async readShard(shard: ShardState): Promise<void> {
     if (shard.iterator && !shard.closed) {
-      try {
-        const response = await this.deps.streams.send(
-          new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
-        );
-        shard.iterator = response.NextShardIterator;
-        if (!shard.iterator) {
-          shard.closed = true;
-          this.shardClosed = true;
-        }
-        const records = (response.Records ?? []).map((r) => toStreamRecord(r, this.streamArn));
-        if (records.length > 0 && shard.buffer.length === 0) shard.bufferSince = Date.now();
-        shard.buffer.push(...records);
-      } catch (error) {
+      if (!(await this.readRecords(shard))) {
         // An expired iterator, or one DynamoDB Local calls trimmed: its sequence numbers are
         // global across tables, so an iterator taken on an empty shard points at a number
-        // another table's record took, and reading it fails once records come. Lambda's
-        // poller takes a new iterator; so does this one, after what it has already read.
-        if (
-          !(
-            error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException
-          )
-        )
-          throw error;
+        // another table's record took, and reading it fails once records come (the first
+        // records of every table that was empty at the start). Lambda's poller takes a new
+        // iterator; so does this one, after what it has already read, and reads at once.
         shard.iterator = await this.iteratorFor(shard, 'TRIM_HORIZON');
-        return;
+        if (shard.iterator && !(await this.readRecords(shard))) return;
       }
     } else if (!shard.iterator) {
       shard.closed = true;
@@ -293,6 +276,28 @@ export class DynamoStreamSource {
       if (batch.length > 0) await this.deliver(shard.shardId, batch, 0);
       const last = taken[taken.length - 1];
       if (last) this.checkpoints[shard.shardId] = last.dynamodb.SequenceNumber;
+    }
+  }
+
+  /** One GetRecords of a shard into its buffer; false when its iterator expired or was trimmed. */
+  private async readRecords(shard: ShardState): Promise<boolean> {
+    try {
+      const response = await this.deps.streams.send(
+        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
+      );
+      shard.iterator = response.NextShardIterator;
+      if (!shard.iterator) {
+        shard.closed = true;
+        this.shardClosed = true;
+      }
+      const records = (response.Records ?? []).map((r) => toStreamRecord(r, this.streamArn));
+      if (records.length > 0 && shard.buffer.length === 0) shard.bufferSince = Date.now();
+      shard.buffer.push(...records);
+      return true;
+    } catch (error) {
+      if (error instanceof ExpiredIteratorException || error instanceof TrimmedDataAccessException)
+        return false;
+      throw error;
     }
   }
 

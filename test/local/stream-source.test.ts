@@ -82,6 +82,77 @@ describe('the DynamoDB stream event source', () => {
   });
 });
 
+describe('the DynamoDB stream event source, with DynamoDB Local numbering records across tables', () => {
+  it('takes a new iterator when the one taken on an empty shard is called trimmed, and hands on every record once', async () => {
+    const [first, second] = [
+      await dynamo.createTable('stream-first', { stream: 'NEW_IMAGE' }),
+      await dynamo.createTable('stream-second', { stream: 'NEW_IMAGE' }),
+    ];
+    const describe = await dynamo.client.send(new DescribeTableCommand({ TableName: second }));
+    const counting = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint });
+    const calls: string[] = [];
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          calls.push(`${context.commandName} ${(error as Error).name}`);
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'recordFailures' },
+    );
+    const delivered: string[] = [];
+    const invoker = {
+      invoke: async (
+        _name: string,
+        event: { Records: { dynamodb: { NewImage: { pk: { S: string } } } }[] },
+      ) => {
+        delivered.push(...event.Records.map((r) => r.dynamodb.NewImage.pk.S));
+        return { payload: 'null' };
+      },
+    } as unknown as Invoker;
+    const source = new DynamoStreamSource(
+      {
+        logicalId: 'SecondMapping',
+        functionName: 'relay',
+        eventSourceArn: describe.Table?.LatestStreamArn ?? '',
+        properties: { BatchSize: 100, StartingPosition: 'TRIM_HORIZON' },
+      },
+      {
+        invoker,
+        streams: counting,
+        sqs: {} as SQSClient,
+        queueUrlOf: () => undefined,
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:relay',
+        checkpoints: {},
+        log: () => undefined,
+      },
+    );
+    await source.start(); // on the second table's empty shard
+    try {
+      // The first table's records take the sequence numbers the iterator points at.
+      for (const pk of ['A#1', 'A#2', 'A#3'])
+        await dynamo.db.send(new PutCommand({ TableName: first, Item: { pk, sk: 'A' } }));
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const written = ['B#1', 'B#2', 'B#3'];
+      for (const pk of written)
+        await dynamo.db.send(new PutCommand({ TableName: second, Item: { pk, sk: 'A' } }));
+      for (let until = Date.now() + 5_000; delivered.length < written.length; ) {
+        if (Date.now() > until) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 600));
+
+      expect(calls).toContain('GetRecordsCommand TrimmedDataAccessException');
+      expect(delivered).toEqual(written);
+    } finally {
+      await source.stop();
+      counting.destroy();
+    }
+  });
+});
+
 describe('untilNextTick', () => {
   it('waits for the next multiple of the interval on the clock, so every source reads on the same ticks', () => {
     expect(untilNextTick(1_010, 1_040, 250)).toBe(210);
