@@ -257,7 +257,8 @@ function renderCost(
       '',
       'the same saga as a Step Functions Standard workflow',
       `  ${stepFunctions.transitionsPerOrder} state transitions an order (confirmed path): ${usd(stepFunctions.stepFunctionsUsdPerMillionOrders)} per million orders`,
-      `  what it would replace here (the worker, the orders queue): ${usd(stepFunctions.replacedUsdPerMillionOrders)} per million orders`,
+      `  what it would replace here, at most (the worker, the orders queue; the worker also records`,
+      `  the other services' facts, which would stay): ${usd(stepFunctions.replacedUsdPerMillionOrders)} per million orders`,
     );
   }
   return lines;

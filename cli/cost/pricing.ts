@@ -370,7 +370,8 @@ export function freeTierReach(
 /**
  * The saga as a Step Functions Standard workflow: the states an order passes through, each
  * entry one billed transition (reserve and charge stay Lambda tasks; the final write is a
- * DynamoDB task). What it would replace here: the worker and the orders queue.
+ * DynamoDB task). What it would replace here, at most: the worker and the orders queue (the
+ * worker also records the other services' facts on the order, which a workflow would not do).
  */
 const STEP_FUNCTIONS_PATHS = {
   confirmed: [
