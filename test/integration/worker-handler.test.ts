@@ -192,15 +192,18 @@ describe('worker handler', () => {
     failNext.charge = 1;
     const delivery = await deliver(event);
 
+    const invoked = Date.now();
     const failed = await worker(delivery, lambdaContext('worker', 30_000));
     const afterFailure = await orderItem(event.subject);
-    const immediately = await receive(0);
     const later = await receive(5);
+    const receivedAgain = Date.now();
     const retried = await worker(later, lambdaContext('worker', 30_000));
 
     expect(failed.batchItemFailures).toEqual([{ itemIdentifier: delivery.Records[0]?.messageId }]);
-    expect(immediately.Records).toHaveLength(0);
+    // Visible again only after the first attempt's backoff (1 s from the failure, which came
+    // after the invocation began), long before the queue's visibility timeout.
     expect(later.Records[0]?.attributes.ApproximateReceiveCount).toBe('2');
+    expect(receivedAgain - invoked).toBeGreaterThanOrEqual(950);
     expect(afterFailure?.failedAttempts).toBe(1);
     expect(afterFailure?.lastError).toMatch(
       /^ParticipantUnavailableError: charge → .*injected function error/,
