@@ -37,15 +37,21 @@ export async function withCorrelation<T>(
 export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /**
- * A logger for one record of a batch processed in parallel: a child of the function's logger
- * whose every line carries that record's `correlation_id` and `order_id`. (appendKeys on the
- * shared logger would leak keys between records processed concurrently.)
+ * A logger for one record of a batch processed in parallel: the function's logger, with the
+ * record's `correlation_id` and `order_id` handed to every line as its first extra keys.
+ * (appendKeys on the shared logger would leak keys between records processed concurrently; a
+ * child Logger per record built a Logger and a Console each time: 3.5 % of the worker's CPU.)
  */
-export function recordLogger(keys: Partial<CorrelationKeys>): Logger {
-  return logger.createChild({
-    persistentKeys: {
-      [LOG_KEYS.correlationId]: keys.correlationId,
-      [LOG_KEYS.orderId]: keys.orderId,
-    },
-  });
+export function recordLogger(keys: Partial<CorrelationKeys>): Log {
+  const correlation = {
+    [LOG_KEYS.correlationId]: keys.correlationId,
+    [LOG_KEYS.orderId]: keys.orderId,
+  };
+  // Powertools types the extra input as one Error or string, or attribute objects; it takes
+  // each item on its own (an Error under `error`), so the keys may come before either.
+  const level = (name: keyof Log): Log[keyof Log] => {
+    const write = logger[name].bind(logger) as (input: unknown, ...extra: unknown[]) => void;
+    return (input, ...extra) => write(input, correlation, ...extra);
+  };
+  return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
 }

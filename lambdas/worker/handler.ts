@@ -32,10 +32,12 @@ const config = {
 };
 
 // cacheMiddleware: each command's middleware stack is resolved once, not on every call (none
-// of this code changes a stack per command); it saves about a fifth of an SDK call's CPU.
+// of this code changes a stack per command); it saves about a fifth of an SDK call's CPU. The
+// request timeout bounds each Invoke (how long the worker waits for a participant) and fails it
+// with a TimeoutError; a per-call abortSignal would turn the middleware cache off.
 const lambda = withoutSdkLogger(
   new LambdaClient({
-    requestHandler: { requestTimeout: config.invokeTimeoutMs },
+    requestHandler: { requestTimeout: config.invokeTimeoutMs, throwOnRequestTimeout: true },
     maxAttempts: 1,
     cacheMiddleware: true,
   }),
@@ -43,11 +45,10 @@ const lambda = withoutSdkLogger(
 const db = newDocumentClient();
 const orders = new DynamoSagaOrderStore(db, config.ordersTable);
 const saga = new OrderSaga(
-  new LambdaParticipants(
-    lambda,
-    { inventory: config.inventoryFunction, payment: config.paymentFunction },
-    config.invokeTimeoutMs,
-  ),
+  new LambdaParticipants(lambda, {
+    inventory: config.inventoryFunction,
+    payment: config.paymentFunction,
+  }),
   orders,
 );
 const retryQueue = RetryQueue.on(config.queueUrl);

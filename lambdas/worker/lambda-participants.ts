@@ -16,12 +16,15 @@ import type { ParticipantsPort } from './ports.js';
 const INVENTORY_OUTCOMES = new Set(['RESERVED', 'RELEASED', 'REJECTED']);
 const PAYMENT_OUTCOMES = new Set(['CHARGED', 'REFUNDED', 'REJECTED']);
 
-/** ParticipantsPort over Lambda Invoke (RequestResponse), each call bounded by `timeoutMs`. */
+/**
+ * ParticipantsPort over Lambda Invoke (RequestResponse), each call bounded by the client's
+ * request timeout (`throwOnRequestTimeout`: a TimeoutError, reported as the participant
+ * unavailable).
+ */
 export class LambdaParticipants implements ParticipantsPort {
   constructor(
     private readonly lambda: LambdaClient,
     private readonly functions: { inventory: string; payment: string },
-    private readonly timeoutMs: number,
   ) {}
 
   async inventory(command: InventoryCommand): Promise<InventoryReply> {
@@ -49,7 +52,6 @@ export class LambdaParticipants implements ParticipantsPort {
           InvocationType: 'RequestResponse',
           Payload: new TextEncoder().encode(JSON.stringify(command)),
         }),
-        { abortSignal: AbortSignal.timeout(this.timeoutMs) },
       );
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
