@@ -9,11 +9,9 @@ import {
   DescribeStreamCommand,
   type DynamoDBStreamsClient,
   ExpiredIteratorException,
-  GetRecordsCommand,
   GetShardIteratorCommand,
   type Shard,
   type ShardIteratorType,
-  type _Record as StreamRecord,
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -23,6 +21,7 @@ import { LOCAL_REGION } from '../template/intrinsics.js';
 import type { EventSourceDef } from '../template/stack.js';
 import { readBatchResponse } from './batch-response.js';
 import { type Pattern, parseFilterCriteria, passesFilters } from './filter.js';
+import { getRecordsAsSent, type SentStreamRecord } from './stream-pages.js';
 
 /** How often the shards are listed again while none closes. */
 const DISCOVERY_INTERVAL_MS = 60_000;
@@ -42,14 +41,12 @@ export interface StreamLambdaRecord {
   userIdentity?: unknown;
 }
 
-/** Builds the Lambda record of a stream record read with GetRecords. */
-function toStreamRecord(record: StreamRecord, streamArn: string): StreamLambdaRecord {
+/** Builds the Lambda record of a stream record as GetRecords sent it. */
+function toStreamRecord(record: SentStreamRecord, streamArn: string): StreamLambdaRecord {
   const d = record.dynamodb ?? {};
   const created = d.ApproximateCreationDateTime;
   const dynamodb: StreamLambdaRecord['dynamodb'] = {
-    ...(created
-      ? { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) }
-      : {}),
+    ...(created ? { ApproximateCreationDateTime: Math.floor(created) } : {}),
     ...(d.Keys ? { Keys: d.Keys } : {}),
     ...(d.NewImage ? { NewImage: d.NewImage } : {}),
     ...(d.OldImage ? { OldImage: d.OldImage } : {}),
@@ -282,9 +279,7 @@ export class DynamoStreamSource {
   /** One GetRecords of a shard into its buffer; false when its iterator expired or was trimmed. */
   private async readRecords(shard: ShardState): Promise<boolean> {
     try {
-      const response = await this.deps.streams.send(
-        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
-      );
+      const response = await getRecordsAsSent(this.deps.streams, String(shard.iterator), 1000);
       shard.iterator = response.NextShardIterator;
       if (!shard.iterator) {
         shard.closed = true;

@@ -158,6 +158,84 @@ describe('the DynamoDB stream event source, with DynamoDB Local numbering record
   });
 });
 
+describe('the records the DynamoDB stream event source hands a function', () => {
+  it('are as Lambda hands them: attribute values as JSON, a binary one in base64, the creation time in whole seconds', async () => {
+    const table = await dynamo.createTable('stream-shape', { stream: 'NEW_IMAGE' });
+    const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: table }));
+    const events: string[] = [];
+    const invoker = {
+      // The event crosses a process boundary as JSON, as it does to a function.
+      invoke: async (_name: string, event: unknown) => {
+        events.push(JSON.stringify(event));
+        return { payload: 'null' };
+      },
+    } as unknown as Invoker;
+    const source = new DynamoStreamSource(
+      {
+        logicalId: 'ShapeMapping',
+        functionName: 'relay',
+        eventSourceArn: Table?.LatestStreamArn ?? '',
+        properties: { BatchSize: 100, StartingPosition: 'TRIM_HORIZON' },
+      },
+      {
+        invoker,
+        streams,
+        sqs: {} as SQSClient,
+        queueUrlOf: () => undefined,
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:relay',
+        checkpoints: {},
+        log: () => undefined,
+      },
+    );
+    await source.start();
+    const before = Math.floor(Date.now() / 1000);
+    try {
+      await dynamo.db.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: 'SHAPE#1', sk: 'A', bin: new Uint8Array([1, 2, 3]), n: 5, tags: ['x'] },
+        }),
+      );
+      for (let until = Date.now() + 5_000; events.length === 0 && Date.now() < until; )
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      await source.stop();
+    }
+
+    const [record] = (JSON.parse(events[0] ?? '{"Records":[]}') as { Records: StreamRecordSeen[] })
+      .Records;
+    expect(record?.dynamodb.NewImage).toEqual({
+      pk: { S: 'SHAPE#1' },
+      sk: { S: 'A' },
+      bin: { B: 'AQID' },
+      n: { N: '5' },
+      tags: { L: [{ S: 'x' }] },
+    });
+    expect(record?.dynamodb.Keys).toEqual({ pk: { S: 'SHAPE#1' }, sk: { S: 'A' } });
+    expect(record).toMatchObject({
+      eventName: 'INSERT',
+      eventSource: 'aws:dynamodb',
+      eventSourceARN: Table?.LatestStreamArn,
+    });
+    expect(Number.isInteger(record?.dynamodb.ApproximateCreationDateTime)).toBe(true);
+    // DynamoDB Local rounds it down to the minute.
+    expect(record?.dynamodb.ApproximateCreationDateTime).toBeGreaterThanOrEqual(before - 60);
+    expect(record?.dynamodb.ApproximateCreationDateTime).toBeLessThanOrEqual(before + 60);
+  });
+});
+
+/** What a function sees of a stream record. */
+interface StreamRecordSeen {
+  eventName: string;
+  eventSource: string;
+  eventSourceARN: string;
+  dynamodb: {
+    ApproximateCreationDateTime: number;
+    Keys: Record<string, unknown>;
+    NewImage: Record<string, unknown>;
+  };
+}
+
 describe('untilNextTick', () => {
   it('waits for the next multiple of the interval on the clock, so every source reads on the same ticks', () => {
     expect(untilNextTick(1_010, 1_040, 250)).toBe(210);
