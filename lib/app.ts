@@ -12,8 +12,8 @@ export interface BuildAppOptions {
   readonly context?: Record<string, unknown>;
   /**
    * CDK's built-in CloudFormation template validation (default true, as `cdk synth` runs it).
-   * The local cloud's synths turn it off: it costs 4.4 s of each synth (its WASM engine starts
-   * in 3.2 s), changes nothing in the template, and test/infra/stack.test.ts runs it on the
+   * The local cloud's synths turn it off: it costs about 2.8 s of a synth in a new process
+   * (mostly its WASM engine's start), changes nothing in the template, and test/infra/stack.test.ts runs it on the
    * same template. cdk-nag's AwsSolutions checks run on every synth either way.
    */
   readonly builtinCloudFormationValidation?: boolean;
