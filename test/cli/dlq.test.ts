@@ -625,6 +625,26 @@ describe('mini-ec dlq, on DynamoDB Local (with its stream) and the SQS emulator'
     expect(await drain(queues.relayDlq)).toEqual([]);
   });
 
+  it('with --from-table on a target deployed before the shipping service, reads the other outboxes and leaves the shipments table out', async () => {
+    const old = join(dir, 'before-shipping-cloud.json');
+    const cloud = JSON.parse(readFileSync(cloudFile, 'utf8'));
+    delete cloud.outputs.ShipmentsTableName;
+    writeFileSync(old, JSON.stringify(cloud));
+
+    const replay = await runCli(['dlq', 'redrive', '--queue', 'relay', '--from-table', '--json'], {
+      cloudFile: old,
+    });
+    const sent = (await drain(queues.orders)).map((m) => JSON.parse(m.Body ?? '{}'));
+    const sentOf = (orderId: string) =>
+      sent.filter((e) => e.subject === orderId).map((e) => e.type as string);
+
+    expect(replay.code).toBe(0);
+    expect(replay.json()).toMatchObject({ moved: 0, method: 'from-table' });
+    // o-24 and o-25 of the test before are still not settled.
+    expect(sentOf('o-24')).toEqual(['order.placed.v1']);
+    expect(sentOf('o-25')).toEqual(['order.placed.v1', 'payment.refunded.v1']);
+  });
+
   it('refuses options that do not fit the queue', async () => {
     const bad = await runCli(['dlq', 'redrive', '--queue', 'elsewhere'], { cloudFile });
     const maxOnRelay = await runCli(['dlq', 'redrive', '--queue', 'relay', '--max', '1'], {
