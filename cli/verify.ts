@@ -6,7 +6,7 @@
  */
 
 import { readFileSync } from 'node:fs';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { parseCount } from './args.js';
 import { documentClient } from './clients.js';
 import type { CommandContext } from './context.js';
@@ -46,15 +46,12 @@ export async function verifyInvariants(
 
 async function scanAll(db: DynamoDBDocumentClient, table: string): Promise<Item[]> {
   const items: Item[] = [];
-  let start: Item | undefined;
   try {
-    do {
-      const page = await db.send(
-        new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
-      );
+    for await (const page of paginateScan(
+      { client: db },
+      { TableName: table, ConsistentRead: true },
+    ))
       items.push(...((page.Items ?? []) as Item[]));
-      start = page.LastEvaluatedKey as Item | undefined;
-    } while (start);
   } catch (error) {
     const e = error as { name?: string; message?: string };
     throw new CliError(

@@ -7,7 +7,7 @@ import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
-  ScanCommand,
+  paginateScan,
 } from '@aws-sdk/lib-dynamodb';
 import { ItemKind, orderEventKey, orderKey } from '../lambdas/shared/keys.js';
 import { hasSettled, type OrderState } from '../lambdas/shared/settled.js';
@@ -103,18 +103,16 @@ export class ProofProbe {
     const table = this.output('ShipmentsTableName');
     const wanted = new Set(orderIds);
     const counts = new Map<string, number>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
-      );
+    for await (const page of paginateScan(
+      { client: this.db },
+      { TableName: table, ConsistentRead: true },
+    )) {
       for (const item of page.Items ?? []) {
         const orderId = String(item.orderId);
         if (item.kind === ItemKind.shipment && wanted.has(orderId))
           counts.set(orderId, (counts.get(orderId) ?? 0) + 1);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return counts;
   }
 

@@ -13,7 +13,7 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Message } from '@aws-sdk/client-sqs';
-import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { asCloudEvent, type CloudEvent } from '../../lambdas/shared/events.js';
 import {
@@ -191,66 +191,51 @@ export class StreamFailures extends QueueAdapter {
     const unsettled = await this.unsettledOrderIds();
     const events: CloudEvent[] = [];
     for (const outbox of OUTBOXES) {
-      const table = this.target.outputs[outbox.output];
-      if (!table && 'optional' in outbox) continue;
+      if ('optional' in outbox && !this.target.outputs[outbox.output]) continue;
+      const table = this.output(outbox.output);
       for (const orderId of unsettled)
-        events.push(
-          ...(await this.outboxEventsOf(this.output(outbox.output), outbox.keyOf(orderId).pk)),
-        );
+        events.push(...(await this.outboxEventsOf(table, outbox.keyOf(orderId).pk)));
     }
     return events.sort((a, b) => a.time.localeCompare(b.time));
   }
 
   /** The ids of the orders not settled (lambdas/shared/settled.ts), from the orders table. */
-  private async unsettledOrderIds(): Promise<string[]> {
-    const table = this.output('OrdersTableName');
-    const unsettled: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.call('dlq redrive', () =>
-        this.db.send(
-          new ScanCommand({
-            TableName: table,
-            FilterExpression: 'kind = :order',
-            ExpressionAttributeValues: { ':order': ItemKind.order },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? [])
-        if (!hasSettled(item)) unsettled.push(String(item.orderId));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return unsettled;
+  private unsettledOrderIds(): Promise<string[]> {
+    const input = {
+      TableName: this.output('OrdersTableName'),
+      FilterExpression: 'kind = :order',
+      ExpressionAttributeValues: { ':order': ItemKind.order },
+    };
+    return this.call('dlq redrive', async () => {
+      const unsettled: string[] = [];
+      for await (const page of paginateScan({ client: this.db }, input))
+        for (const item of page.Items ?? [])
+          if (!hasSettled(item)) unsettled.push(String(item.orderId));
+      return unsettled;
+    });
   }
 
   /** The outbox events beside one item of a table (its EVENT items, not the FACTs it keeps). */
-  private async outboxEventsOf(table: string, pk: string): Promise<CloudEvent[]> {
-    const events: CloudEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.call('dlq redrive', () =>
-        this.db.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
-            FilterExpression: 'kind = :event',
-            ExpressionAttributeValues: {
-              ':pk': pk,
-              ':events': ORDER_EVENT_SK_PREFIX,
-              ':event': ItemKind.event,
-            },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        const event = asCloudEvent(item.event);
-        if (event) events.push(event);
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return events;
+  private outboxEventsOf(table: string, pk: string): Promise<CloudEvent[]> {
+    const input = {
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :events)',
+      FilterExpression: 'kind = :event',
+      ExpressionAttributeValues: {
+        ':pk': pk,
+        ':events': ORDER_EVENT_SK_PREFIX,
+        ':event': ItemKind.event,
+      },
+    };
+    return this.call('dlq redrive', async () => {
+      const events: CloudEvent[] = [];
+      for await (const page of paginateQuery({ client: this.db }, input))
+        for (const item of page.Items ?? []) {
+          const event = asCloudEvent(item.event);
+          if (event) events.push(event);
+        }
+      return events;
+    });
   }
 
   override close(): void {

@@ -37,6 +37,19 @@ export async function withCorrelation<T>(
 export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /**
+ * The function logger's levels, bound once. Powertools types the extra input as one Error or
+ * string, or attribute objects; it takes each item on its own (an Error under `error`), so the
+ * correlation keys may come before either.
+ */
+type Write = (input: unknown, ...extra: unknown[]) => void;
+const writers: Record<keyof Log, Write> = {
+  debug: logger.debug.bind(logger) as Write,
+  info: logger.info.bind(logger) as Write,
+  warn: logger.warn.bind(logger) as Write,
+  error: logger.error.bind(logger) as Write,
+};
+
+/**
  * A logger for one record of a batch processed in parallel: the function's logger, with the
  * record's `correlation_id` and `order_id` handed to every line as its first extra keys.
  * (appendKeys on the shared logger would leak keys between records processed concurrently; a
@@ -47,11 +60,10 @@ export function recordLogger(keys: Partial<CorrelationKeys>): Log {
     [LOG_KEYS.correlationId]: keys.correlationId,
     [LOG_KEYS.orderId]: keys.orderId,
   };
-  // Powertools types the extra input as one Error or string, or attribute objects; it takes
-  // each item on its own (an Error under `error`), so the keys may come before either.
-  const level = (name: keyof Log): Log[keyof Log] => {
-    const write = logger[name].bind(logger) as (input: unknown, ...extra: unknown[]) => void;
-    return (input, ...extra) => write(input, correlation, ...extra);
+  return {
+    debug: (input, ...extra) => writers.debug(input, correlation, ...extra),
+    info: (input, ...extra) => writers.info(input, correlation, ...extra),
+    warn: (input, ...extra) => writers.warn(input, correlation, ...extra),
+    error: (input, ...extra) => writers.error(input, correlation, ...extra),
   };
-  return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
 }

@@ -36,7 +36,6 @@ export interface SentPage {
   NextShardIterator?: string;
 }
 
-const MIDDLEWARE = 'readStreamPagesAsSent';
 const EMPTY_BODY = new TextEncoder().encode('{}');
 
 /**
@@ -44,6 +43,9 @@ const EMPTY_BODY = new TextEncoder().encode('{}');
  * handler shares one context between calls, so the page cannot travel on it.)
  */
 const pages = new Map<string, SentPage>();
+
+/** The clients that keep their pages (each read checks this, 16 times a second at rest). */
+const keeping = new WeakSet<DynamoDBStreamsClient>();
 
 /** Reads one page of a shard: its records as sent, and the next iterator. */
 export async function getRecordsAsSent(
@@ -64,7 +66,8 @@ export async function getRecordsAsSent(
 
 /** Has the client keep each successful GetRecords body for getRecordsAsSent (once a client). */
 function readPagesAsSent(client: DynamoDBStreamsClient): void {
-  if (client.middlewareStack.identify().some((entry) => entry.startsWith(MIDDLEWARE))) return;
+  if (keeping.has(client)) return;
+  keeping.add(client);
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
@@ -77,7 +80,7 @@ function readPagesAsSent(client: DynamoDBStreamsClient): void {
       return result;
     },
     // Inside the deserializer: this sees the HTTP response before it is parsed.
-    { step: 'deserialize', priority: 'low', name: MIDDLEWARE },
+    { step: 'deserialize', priority: 'low', name: 'readStreamPagesAsSent' },
   );
 }
 

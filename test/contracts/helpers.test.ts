@@ -31,6 +31,15 @@ const accepted = () => ({
   body: { orderId: 'o-1', status: 'PENDING', correlationId: 'cid-1' },
 });
 
+/** GET /orders/{id}'s 200 answer with this body. */
+const orderResponse = (body: unknown) => ({
+  method: 'GET',
+  path: '/orders/{id}',
+  status: 200,
+  headers: { ...json, 'x-correlation-id': 'cid-1' },
+  body,
+});
+
 const problem = (status: number, code: string) => ({
   type: `https://mini-ec.dev/problems/${code.toLowerCase()}`,
   title: code,
@@ -96,15 +105,7 @@ describe('assertMatchesOpenApi', () => {
       shipment: { status: 'REQUESTED' },
     };
     for (const body of [cancelled, confirmed]) {
-      expect(() =>
-        assertMatchesOpenApi({
-          method: 'GET',
-          path: '/orders/{id}',
-          status: 200,
-          headers: { ...json, 'x-correlation-id': 'cid-1' },
-          body,
-        }),
-      ).not.toThrow();
+      expect(() => assertMatchesOpenApi(orderResponse(body))).not.toThrow();
     }
   });
 
@@ -112,14 +113,7 @@ describe('assertMatchesOpenApi', () => {
     const body = { ...order(), status: 'CONFIRMED', shipment: { status: 'SHIPPED', carrier: 'x' } };
 
     expectThrowMatchingAll(
-      () =>
-        assertMatchesOpenApi({
-          method: 'GET',
-          path: '/orders/{id}',
-          status: 200,
-          headers: { ...json, 'x-correlation-id': 'cid-1' },
-          body,
-        }),
+      () => assertMatchesOpenApi(orderResponse(body)),
       [
         /\/shipment\/status must be equal to one of the allowed values/,
         /additional properties "carrier"/,
@@ -256,15 +250,9 @@ describe('assertMatchesOpenApi', () => {
   it('rejects an order whose amounts are not integers in minor units, or whose dates are not date-times', () => {
     const body = { ...order(), total: 10.5, createdAt: 'yesterday' };
 
-    expect(() =>
-      assertMatchesOpenApi({
-        method: 'GET',
-        path: '/orders/{id}',
-        status: 200,
-        headers: { ...json, 'x-correlation-id': 'cid-1' },
-        body,
-      }),
-    ).toThrow(/\/total must be integer.*\/createdAt must match format "date-time"/);
+    expect(() => assertMatchesOpenApi(orderResponse(body))).toThrow(
+      /\/total must be integer.*\/createdAt must match format "date-time"/,
+    );
   });
 });
 

@@ -20,6 +20,32 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
+/** The relay's stream source on a table's stream, as the stack maps it (batches of 100, from the start). */
+function relaySource(
+  logicalId: string,
+  streamArn: string,
+  invoker: Invoker,
+  client: DynamoDBStreamsClient,
+): DynamoStreamSource {
+  return new DynamoStreamSource(
+    {
+      logicalId,
+      functionName: 'relay',
+      eventSourceArn: streamArn,
+      properties: { BatchSize: 100, StartingPosition: 'TRIM_HORIZON' },
+    },
+    {
+      invoker,
+      streams: client,
+      sqs: {} as SQSClient,
+      queueUrlOf: () => undefined,
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:relay',
+      checkpoints: {},
+      log: () => undefined,
+    },
+  );
+}
+
 describe('the DynamoDB stream event source', () => {
   it('reads a shard at most 4 times a second while records keep coming, and hands every record on once, in order', async () => {
     const table = await dynamo.createTable('stream-rate', { stream: 'NEW_IMAGE' });
@@ -45,23 +71,7 @@ describe('the DynamoDB stream event source', () => {
         return { payload: 'null' };
       },
     } as unknown as Invoker;
-    const source = new DynamoStreamSource(
-      {
-        logicalId: 'RateMapping',
-        functionName: 'relay',
-        eventSourceArn: Table?.LatestStreamArn ?? '',
-        properties: { BatchSize: 100, StartingPosition: 'TRIM_HORIZON' },
-      },
-      {
-        invoker,
-        streams,
-        sqs: {} as SQSClient,
-        queueUrlOf: () => undefined,
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:relay',
-        checkpoints: {},
-        log: () => undefined,
-      },
-    );
+    const source = relaySource('RateMapping', Table?.LatestStreamArn ?? '', invoker, streams);
     await source.start();
     const written = Array.from({ length: 60 }, (_, i) => `ITEM#${String(i).padStart(2, '0')}`);
     const started = Date.now();
@@ -117,22 +127,11 @@ describe('the DynamoDB stream event source, with DynamoDB Local numbering record
         return { payload: 'null' };
       },
     } as unknown as Invoker;
-    const source = new DynamoStreamSource(
-      {
-        logicalId: 'SecondMapping',
-        functionName: 'relay',
-        eventSourceArn: describe.Table?.LatestStreamArn ?? '',
-        properties: { BatchSize: 100, StartingPosition: 'TRIM_HORIZON' },
-      },
-      {
-        invoker,
-        streams: counting,
-        sqs: {} as SQSClient,
-        queueUrlOf: () => undefined,
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:relay',
-        checkpoints: {},
-        log: () => undefined,
-      },
+    const source = relaySource(
+      'SecondMapping',
+      describe.Table?.LatestStreamArn ?? '',
+      invoker,
+      counting,
     );
     await source.start(); // on the second table's empty shard
     try {
@@ -170,23 +169,7 @@ describe('the records the DynamoDB stream event source hands a function', () => 
         return { payload: 'null' };
       },
     } as unknown as Invoker;
-    const source = new DynamoStreamSource(
-      {
-        logicalId: 'ShapeMapping',
-        functionName: 'relay',
-        eventSourceArn: Table?.LatestStreamArn ?? '',
-        properties: { BatchSize: 100, StartingPosition: 'TRIM_HORIZON' },
-      },
-      {
-        invoker,
-        streams,
-        sqs: {} as SQSClient,
-        queueUrlOf: () => undefined,
-        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:relay',
-        checkpoints: {},
-        log: () => undefined,
-      },
-    );
+    const source = relaySource('ShapeMapping', Table?.LatestStreamArn ?? '', invoker, streams);
     await source.start();
     const before = Math.floor(Date.now() / 1000);
     try {
