@@ -12,7 +12,7 @@ export interface BuildAppOptions {
   readonly context?: Record<string, unknown>;
   /**
    * CDK's built-in CloudFormation template validation (default true, as `cdk synth` runs it).
-   * The local cloud's synths turn it off: it costs about 2.8 s of a synth in a new process
+   * The local cloud's synths turn it off: it costs about 3 s of a synth in a new process
    * (mostly its WASM engine's start), changes nothing in the template, and test/infra/stack.test.ts runs it on the
    * same template. cdk-nag's AwsSolutions checks run on every synth either way.
    */
